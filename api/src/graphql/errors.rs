@@ -1,0 +1,109 @@
+use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+
+use domain::auth::Role;
+use domain::{DomainError, ErrorCode};
+
+/// A business failure the caller can fix, in a mutation's payload.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserError {
+    /// Path of the offending input, e.g. `["input", "bufferInventory"]`.
+    pub field: Vec<String>,
+    pub message: String,
+    pub code: UserErrorCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum UserErrorCode {
+    RequiresSetting,
+    OutOfRange,
+    NotFound,
+    InvalidCombination,
+    InvalidCredentials,
+    StoreUnreachable,
+    MagentoError,
+    AlreadyExists,
+    Invalid,
+}
+
+impl From<ErrorCode> for UserErrorCode {
+    fn from(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::RequiresSetting => Self::RequiresSetting,
+            ErrorCode::OutOfRange => Self::OutOfRange,
+            ErrorCode::NotFound => Self::NotFound,
+            ErrorCode::InvalidCombination => Self::InvalidCombination,
+            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            ErrorCode::StoreUnreachable => Self::StoreUnreachable,
+            ErrorCode::MagentoError => Self::MagentoError,
+            ErrorCode::AlreadyExists => Self::AlreadyExists,
+            ErrorCode::Invalid => Self::Invalid,
+        }
+    }
+}
+
+pub fn unauthenticated() -> async_graphql::Error {
+    async_graphql::Error::new("a valid API key is required (Authorization: Bearer <key>)")
+        .extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+}
+
+pub fn forbidden(needed: Role) -> async_graphql::Error {
+    async_graphql::Error::new(format!("this needs the {needed:?} role"))
+        .extend_with(|_, e| e.set("code", "FORBIDDEN"))
+}
+
+pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+}
+
+/// Logs the cause under an id and tells the caller only the id.
+pub fn internal(err: impl std::fmt::Display) -> async_graphql::Error {
+    let error_id = uuid::Uuid::new_v4();
+    tracing::error!(%error_id, error = %err, "internal error");
+    async_graphql::Error::new(format!("internal error (id {error_id})")).extend_with(move |_, e| {
+        e.set("code", "INTERNAL");
+        e.set("errorId", error_id.to_string());
+    })
+}
+
+/// Sorts a domain failure into userErrors (what the caller can fix) or a top-level
+/// error (what it cannot). `not_found_field` names the argument an unknown object
+/// came from.
+pub fn user_errors(
+    err: DomainError,
+    not_found_field: &[&str],
+) -> async_graphql::Result<Vec<UserError>> {
+    match err {
+        DomainError::Invalid(errors) => Ok(errors
+            .into_iter()
+            .map(|e| UserError {
+                field: e.field,
+                message: e.message,
+                code: e.code.into(),
+            })
+            .collect()),
+        DomainError::NotFound { entity } => Ok(vec![UserError {
+            field: not_found_field.iter().map(|s| (*s).to_owned()).collect(),
+            message: format!("{entity} not found"),
+            code: UserErrorCode::NotFound,
+        }]),
+        DomainError::Magento(m) => Ok(vec![UserError {
+            field: Vec::new(),
+            message: m.to_string(),
+            code: UserErrorCode::MagentoError,
+        }]),
+        other => Err(internal(other)),
+    }
+}
+
+/// For queries: an unknown object is `null`; anything else but NotFound is internal.
+pub fn optional<T>(result: Result<T, DomainError>) -> async_graphql::Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+pub fn query<T>(result: Result<T, DomainError>) -> async_graphql::Result<T> {
+    result.map_err(internal)
+}

@@ -1,0 +1,41 @@
+//! Opaque global IDs: base64url of `Type:uuid`. Decoding proves nothing about access;
+//! every lookup is still scoped by the caller's organisation.
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use super::errors::bad_input;
+
+pub fn encode(kind: &str, id: Uuid) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
+}
+
+/// `Ok(None)` for a well-formed ID of another type (answered as "not found").
+pub fn decode(kind: &str, id: &ID) -> async_graphql::Result<Option<Uuid>> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(id.as_str())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| bad_input(format!("'{}' is not an ID", id.as_str())))?;
+    let (found_kind, uuid) = raw
+        .split_once(':')
+        .ok_or_else(|| bad_input("malformed ID"))?;
+    let uuid: Uuid = uuid.parse().map_err(|_| bad_input("malformed ID"))?;
+    Ok((found_kind == kind).then_some(uuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_decodes_only_as_its_own_type() {
+        let uuid = Uuid::new_v4();
+        let id = encode("Store", uuid);
+        assert_eq!(decode("Store", &id).expect("well formed"), Some(uuid));
+        assert_eq!(decode("Job", &id).expect("well formed"), None);
+        assert!(decode("Store", &ID("%%%".into())).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The GraphQL schema (DESIGN §6). Errors map in one place ([`errors`]): business
+//! failures become `userErrors` in the payload; authentication, authorisation, bad
+//! input and internal failures become top-level errors with `extensions.code`.
+
+pub mod errors;
+pub mod ids;
+mod job;
+mod mutation;
+mod query;
+mod reference;
+mod store;
+mod subscription;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Schema};
+
+use domain::Services;
+use domain::auth::{Principal, Role};
+use domain::events::EventHub;
+
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Shared by every request of a process.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub hub: Arc<EventHub>,
+}
+
+/// Who is calling, decided once per HTTP request or WebSocket connection.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller {
+    Anonymous,
+    InvalidKey,
+    Authenticated(Principal),
+}
+
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .limit_depth(12)
+        .limit_complexity(5_000)
+        .disable_suggestions();
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL committed as `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+/// The caller's principal when its role is at least `needed`.
+pub(crate) fn require(ctx: &Context<'_>, needed: Role) -> async_graphql::Result<Principal> {
+    match ctx
+        .data_opt::<Caller>()
+        .copied()
+        .unwrap_or(Caller::Anonymous)
+    {
+        Caller::Authenticated(p) if p.may(needed) => Ok(p),
+        Caller::Authenticated(_) => Err(errors::forbidden(needed)),
+        Caller::Anonymous | Caller::InvalidKey => Err(errors::unauthenticated()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_schema_matches_the_code() {
+        let committed = include_str!("../../../schema.graphql");
+        assert!(
+            committed == super::sdl(),
+            "schema.graphql is out of date: run `cargo run -p api --bin stockbridge -- schema > schema.graphql`"
+        );
+    }
+}

@@ -1,0 +1,508 @@
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use domain::auth::Role;
+use domain::stores::{self, ConnectInput, PaymentAccountMapping, TaxRuleMapping};
+use domain::{DomainError, jobs, reference};
+use magento::Credentials;
+
+use super::errors::{UserError, user_errors};
+use super::ids;
+use super::job::Job;
+use super::reference::{
+    Account, AccountCreateInput, Customer, CustomerCreateInput, Location, LocationCreateInput,
+    PriceTier, TaxRule, TaxRuleCreateInput,
+};
+use super::store::{Store, StoreSettings, StoreSettingsInput};
+use super::{require, state};
+
+pub struct MutationRoot;
+
+/// The four values Magento shows when an integration is activated. They are
+/// write-only: never readable again.
+#[derive(InputObject)]
+pub struct StoreConnectInput {
+    pub name: String,
+    /// The shop's address, e.g. https://shop.example.com
+    pub base_url: String,
+    #[graphql(secret)]
+    pub consumer_key: String,
+    #[graphql(secret)]
+    pub consumer_secret: String,
+    #[graphql(secret)]
+    pub access_token: String,
+    #[graphql(secret)]
+    pub access_token_secret: String,
+}
+
+#[derive(SimpleObject)]
+pub struct StoreConnectPayload {
+    pub store: Option<Store>,
+    /// The `STORE_METADATA_REFRESH` job started after connecting.
+    pub job: Option<Job>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct StoreUpdateSettingsPayload {
+    pub store: Option<Store>,
+    pub settings: Option<StoreSettings>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct StorePayload {
+    pub store: Option<Store>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct StoreDisconnectPayload {
+    pub disconnected_store_id: Option<ID>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct JobPayload {
+    pub job: Option<Job>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct TaxRuleMappingInput {
+    /// The Magento tax rate's code, as in `store.taxRates`.
+    pub tax_rate_code: String,
+    pub tax_rule_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct StoreSetTaxRuleMappingsInput {
+    pub store_id: ID,
+    /// Replaces the store's whole mapping.
+    pub mappings: Vec<TaxRuleMappingInput>,
+    /// The rule for lines Magento did not tax.
+    pub tax_free_tax_rule_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct PaymentAccountMappingInput {
+    pub payment_method_code: String,
+    /// An account that can receive payments.
+    pub account_code: String,
+}
+
+#[derive(InputObject)]
+pub struct StoreSetPaymentAccountMappingsInput {
+    pub store_id: ID,
+    /// Replaces the store's whole mapping; unmapped methods leave invoices unpaid.
+    pub mappings: Vec<PaymentAccountMappingInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct LocationPayload {
+    pub location: Option<Location>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct TaxRulePayload {
+    pub tax_rule: Option<TaxRule>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct AccountPayload {
+    pub account: Option<Account>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct PriceTierPayload {
+    pub price_tier: Option<PriceTier>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct CustomerPayload {
+    pub customer: Option<Customer>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// `Ok(None)` when the ID is of another type: answered like an unknown object.
+fn store_uuid(id: &ID) -> async_graphql::Result<Option<uuid::Uuid>> {
+    ids::decode("Store", id)
+}
+
+fn not_found<T>(field: &str) -> Result<T, DomainError> {
+    let _ = field;
+    Err(DomainError::NotFound { entity: "store" })
+}
+
+#[Object]
+impl MutationRoot {
+    /// Verifies the credentials against Magento before saving anything, seals them,
+    /// and starts a `STORE_METADATA_REFRESH` job.
+    async fn store_connect(
+        &self,
+        ctx: &Context<'_>,
+        input: StoreConnectInput,
+    ) -> async_graphql::Result<StoreConnectPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let connect = ConnectInput {
+            name: input.name,
+            base_url: input.base_url,
+            credentials: Credentials {
+                consumer_key: input.consumer_key,
+                consumer_secret: input.consumer_secret,
+                access_token: input.access_token,
+                access_token_secret: input.access_token_secret,
+            },
+        };
+        match stores::connect(&s.services, &principal, connect).await {
+            Ok((store, job)) => Ok(StoreConnectPayload {
+                store: Some(Store(store)),
+                job: Some(Job(job)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StoreConnectPayload {
+                store: None,
+                job: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    /// Changes any subset of the settings; every rule is checked against the result
+    /// and nothing is saved when one fails.
+    async fn store_update_settings(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+        input: StoreSettingsInput,
+    ) -> async_graphql::Result<StoreUpdateSettingsPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let patch = input.into_patch()?;
+        let result = match store_uuid(&store_id)? {
+            Some(id) => stores::update_settings(&s.services, principal.org_id, id, patch)
+                .await
+                .map(|saved| (id, saved)),
+            None => not_found("storeId"),
+        };
+        match result {
+            Ok((id, saved)) => {
+                let store = stores::get(&s.services.db, principal.org_id, id)
+                    .await
+                    .ok()
+                    .map(Store);
+                Ok(StoreUpdateSettingsPayload {
+                    store,
+                    settings: Some(StoreSettings(saved)),
+                    user_errors: vec![],
+                })
+            }
+            Err(err) => Ok(StoreUpdateSettingsPayload {
+                store: None,
+                settings: None,
+                user_errors: user_errors(err, &["storeId"])?,
+            }),
+        }
+    }
+
+    async fn store_set_tax_rule_mappings(
+        &self,
+        ctx: &Context<'_>,
+        input: StoreSetTaxRuleMappingsInput,
+    ) -> async_graphql::Result<StorePayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let mut mappings = Vec::with_capacity(input.mappings.len());
+        for m in input.mappings {
+            let rule = ids::decode("TaxRule", &m.tax_rule_id)?.unwrap_or(uuid::Uuid::nil());
+            mappings.push(TaxRuleMapping {
+                tax_rate_code: m.tax_rate_code,
+                tax_rule_id: rule,
+            });
+        }
+        let tax_free = match &input.tax_free_tax_rule_id {
+            Some(id) => Some(ids::decode("TaxRule", id)?.unwrap_or(uuid::Uuid::nil())),
+            None => None,
+        };
+        let result = match store_uuid(&input.store_id)? {
+            Some(id) => {
+                stores::set_tax_rule_mappings(&s.services, principal.org_id, id, mappings, tax_free)
+                    .await
+                    .map(|()| id)
+            }
+            None => not_found("storeId"),
+        };
+        store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
+    }
+
+    async fn store_set_payment_account_mappings(
+        &self,
+        ctx: &Context<'_>,
+        input: StoreSetPaymentAccountMappingsInput,
+    ) -> async_graphql::Result<StorePayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let mappings = input
+            .mappings
+            .into_iter()
+            .map(|m| PaymentAccountMapping {
+                payment_method_code: m.payment_method_code,
+                account_code: m.account_code,
+            })
+            .collect();
+        let result = match store_uuid(&input.store_id)? {
+            Some(id) => {
+                stores::set_payment_account_mappings(&s.services, principal.org_id, id, mappings)
+                    .await
+                    .map(|()| id)
+            }
+            None => not_found("storeId"),
+        };
+        store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
+    }
+
+    /// Removes every association of the store (listings, log, pending orders,
+    /// mappings, cursors); products, customers and sales stay.
+    async fn store_disconnect(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+    ) -> async_graphql::Result<StoreDisconnectPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let result = match store_uuid(&store_id)? {
+            Some(id) => stores::disconnect(&s.services, principal.org_id, id).await,
+            None => not_found("storeId"),
+        };
+        match result {
+            Ok(store) => Ok(StoreDisconnectPayload {
+                disconnected_store_id: Some(ids::encode("Store", store.id)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StoreDisconnectPayload {
+                disconnected_store_id: None,
+                user_errors: user_errors(err, &["storeId"])?,
+            }),
+        }
+    }
+
+    /// Re-reads store views, attribute sets, tax rates, payment methods and sources.
+    async fn store_refresh_metadata(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+    ) -> async_graphql::Result<JobPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match store_uuid(&store_id)? {
+            Some(id) => stores::refresh(&s.services, &principal, id).await,
+            None => not_found("storeId"),
+        };
+        job_payload(result, &["storeId"])
+    }
+
+    /// Cooperative cancel: a queued job stops at once, a running one at its next check.
+    async fn job_cancel(&self, ctx: &Context<'_>, job_id: ID) -> async_graphql::Result<JobPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match ids::decode("Job", &job_id)? {
+            Some(id) => jobs::cancel(&s.services, principal.org_id, id).await,
+            None => Err(DomainError::NotFound { entity: "job" }),
+        };
+        job_payload(result, &["jobId"])
+    }
+
+    /// Starts the work of a failed, partially succeeded or cancelled job again.
+    async fn job_retry_failed(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+    ) -> async_graphql::Result<JobPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match ids::decode("Job", &job_id)? {
+            Some(id) => {
+                jobs::retry_failed(
+                    &s.services,
+                    principal.org_id,
+                    id,
+                    Some(principal.api_key_id),
+                )
+                .await
+            }
+            None => Err(DomainError::NotFound { entity: "job" }),
+        };
+        job_payload(result, &["jobId"])
+    }
+
+    async fn location_create(
+        &self,
+        ctx: &Context<'_>,
+        input: LocationCreateInput,
+    ) -> async_graphql::Result<LocationPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        match reference::create_location(
+            &s.services.db,
+            principal.org_id,
+            &input.name,
+            input.is_default,
+        )
+        .await
+        {
+            Ok(l) => Ok(LocationPayload {
+                location: Some(Location(l)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(LocationPayload {
+                location: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    async fn price_tier_rename(
+        &self,
+        ctx: &Context<'_>,
+        tier: i32,
+        name: String,
+    ) -> async_graphql::Result<PriceTierPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        match reference::rename_price_tier(&s.services.db, principal.org_id, tier, &name).await {
+            Ok(t) => Ok(PriceTierPayload {
+                price_tier: Some(PriceTier(t)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(PriceTierPayload {
+                price_tier: None,
+                user_errors: user_errors(err, &["tier"])?,
+            }),
+        }
+    }
+
+    async fn tax_rule_create(
+        &self,
+        ctx: &Context<'_>,
+        input: TaxRuleCreateInput,
+    ) -> async_graphql::Result<TaxRulePayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        match reference::create_tax_rule(
+            &s.services.db,
+            principal.org_id,
+            &input.name,
+            input.rate,
+            input.is_tax_free,
+        )
+        .await
+        {
+            Ok(t) => Ok(TaxRulePayload {
+                tax_rule: Some(TaxRule(t)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(TaxRulePayload {
+                tax_rule: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    async fn account_create(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountCreateInput,
+    ) -> async_graphql::Result<AccountPayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let created = reference::create_account(
+            &s.services.db,
+            principal.org_id,
+            &input.code,
+            &input.name,
+            input.kind.into(),
+            input.can_receive_payments,
+        )
+        .await;
+        match created {
+            Ok(a) => Ok(AccountPayload {
+                account: Some(Account(a)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(AccountPayload {
+                account: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    async fn customer_create(
+        &self,
+        ctx: &Context<'_>,
+        input: CustomerCreateInput,
+    ) -> async_graphql::Result<CustomerPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let created = reference::create_customer(
+            &s.services.db,
+            principal.org_id,
+            &input.name,
+            input.email.as_deref(),
+            input.phone.as_deref(),
+        )
+        .await;
+        match created {
+            Ok(c) => Ok(CustomerPayload {
+                customer: Some(Customer(c)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(CustomerPayload {
+                customer: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+}
+
+async fn store_payload(
+    ctx: &Context<'_>,
+    org_id: uuid::Uuid,
+    result: Result<uuid::Uuid, DomainError>,
+    not_found_field: &[&str],
+) -> async_graphql::Result<StorePayload> {
+    match result {
+        Ok(id) => {
+            let store = stores::get(&state(ctx).services.db, org_id, id)
+                .await
+                .map_err(super::errors::internal)?;
+            Ok(StorePayload {
+                store: Some(Store(store)),
+                user_errors: vec![],
+            })
+        }
+        Err(err) => Ok(StorePayload {
+            store: None,
+            user_errors: user_errors(err, not_found_field)?,
+        }),
+    }
+}
+
+fn job_payload(
+    result: Result<domain::entities::job::Model, DomainError>,
+    not_found_field: &[&str],
+) -> async_graphql::Result<JobPayload> {
+    match result {
+        Ok(job) => Ok(JobPayload {
+            job: Some(Job(job)),
+            user_errors: vec![],
+        }),
+        Err(err) => Ok(JobPayload {
+            job: None,
+            user_errors: user_errors(err, not_found_field)?,
+        }),
+    }
+}

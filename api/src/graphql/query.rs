@@ -1,0 +1,202 @@
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use domain::auth::Role;
+use domain::jobs;
+use domain::page::{Cursor, PageRequest};
+use domain::{reference, stores};
+
+use super::errors::{bad_input, optional, query};
+use super::ids;
+use super::job::{Job, JobFilter};
+use super::reference::{Account, Customer, CustomerFilter, Location, PriceTier, TaxRule};
+use super::store::{Store, load_store};
+use super::{require, state};
+
+pub struct QueryRoot;
+
+#[derive(SimpleObject)]
+pub struct Viewer {
+    pub organization_id: ID,
+    pub organization_name: String,
+    pub role: String,
+}
+
+pub(crate) fn page(
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<PageRequest> {
+    let after = match after {
+        Some(raw) => Some(
+            Cursor::decode(&raw)
+                .ok_or_else(|| bad_input("`after` is not a cursor from this list"))?,
+        ),
+        None => None,
+    };
+    if matches!(first, Some(n) if n < 0) {
+        return Err(bad_input("`first` must not be negative"));
+    }
+    Ok(PageRequest {
+        first: first.map(|n| n as u64),
+        after,
+    })
+}
+
+#[Object]
+impl QueryRoot {
+    /// The organisation and role of the calling API key.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        let org = query(domain::auth::organization(&s.services.db, principal.org_id).await)?;
+        Ok(Viewer {
+            organization_id: ids::encode("Organization", org.id),
+            organization_name: org.name,
+            role: format!("{:?}", principal.role).to_uppercase(),
+        })
+    }
+
+    /// Connected Magento stores.
+    async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(query(stores::list(&s.services.db, principal.org_id).await)?
+            .into_iter()
+            .map(Store)
+            .collect())
+    }
+
+    async fn store(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Store>> {
+        load_store(ctx, &id).await
+    }
+
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<JobFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Job>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        let filter = filter.unwrap_or_default();
+        let store_id = match &filter.store_id {
+            Some(id) => match ids::decode("Store", id)? {
+                Some(uuid) => Some(uuid),
+                None => return Ok(Connection::new(false, false)),
+            },
+            None => None,
+        };
+        let domain_filter = jobs::JobFilter {
+            kind: filter.kind.map(Into::into),
+            state: filter.state.map(Into::into),
+            store_id,
+        };
+        let page_request = page(first, after)?;
+        let result = query(
+            jobs::list(
+                &s.services.db,
+                principal.org_id,
+                &domain_filter,
+                page_request,
+            )
+            .await,
+        )?;
+        let mut connection = Connection::new(page_request.after.is_some(), result.has_next_page);
+        connection.edges.extend(
+            result
+                .items
+                .into_iter()
+                .map(|(c, j)| Edge::new(c.encode(), Job(j))),
+        );
+        Ok(connection)
+    }
+
+    async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Job>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let Some(uuid) = ids::decode("Job", &id)? else {
+            return Ok(None);
+        };
+        let s = state(ctx);
+        Ok(optional(jobs::get(&s.services.db, principal.org_id, uuid).await)?.map(Job))
+    }
+
+    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Location>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(
+            query(reference::locations(&s.services.db, principal.org_id).await)?
+                .into_iter()
+                .map(Location)
+                .collect(),
+        )
+    }
+
+    async fn price_tiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PriceTier>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(
+            query(reference::price_tiers(&s.services.db, principal.org_id).await)?
+                .into_iter()
+                .map(PriceTier)
+                .collect(),
+        )
+    }
+
+    async fn tax_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TaxRule>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(
+            query(reference::tax_rules(&s.services.db, principal.org_id).await)?
+                .into_iter()
+                .map(TaxRule)
+                .collect(),
+        )
+    }
+
+    async fn accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(
+            query(reference::accounts(&s.services.db, principal.org_id).await)?
+                .into_iter()
+                .map(Account)
+                .collect(),
+        )
+    }
+
+    /// Customers, newest first; filter by exact email or name (case-insensitive).
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CustomerFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Customer>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        let filter = filter.unwrap_or_default();
+        let domain_filter = reference::CustomerFilter {
+            email: filter.email,
+            name: filter.name,
+        };
+        let page_request = page(first, after)?;
+        let result = query(
+            reference::customers(
+                &s.services.db,
+                principal.org_id,
+                &domain_filter,
+                page_request,
+            )
+            .await,
+        )?;
+        let mut connection = Connection::new(page_request.after.is_some(), result.has_next_page);
+        connection.edges.extend(
+            result
+                .items
+                .into_iter()
+                .map(|(c, m)| Edge::new(c.encode(), Customer(m))),
+        );
+        Ok(connection)
+    }
+}

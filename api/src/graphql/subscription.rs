@@ -1,0 +1,49 @@
+use async_graphql::{Context, ID, Subscription};
+use futures_util::{Stream, StreamExt};
+
+use domain::auth::Role;
+use domain::jobs;
+
+use super::errors::{bad_input, internal};
+use super::ids;
+use super::job::JobProgressEvent;
+use super::{require, state};
+
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Replays the job's progress events after `after` (or, without it, starts with
+    /// the job's current snapshot), then follows it live until it finishes.
+    async fn job_progress(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = JobProgressEvent> + use<>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        let after = match after {
+            Some(raw) => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| bad_input("`after` is not a cursor of this job"))?,
+            ),
+            None => None,
+        };
+        let not_found = || async_graphql::Error::new("job not found");
+        let job_id = ids::decode("Job", &job_id)?.ok_or_else(not_found)?;
+        let stream = jobs::job_progress(
+            s.services.db.clone(),
+            s.hub.clone(),
+            principal.org_id,
+            job_id,
+            after,
+        )
+        .await
+        .map_err(|e| match e {
+            domain::DomainError::NotFound { .. } => not_found(),
+            other => internal(other),
+        })?;
+        Ok(stream.map(JobProgressEvent::from))
+    }
+}

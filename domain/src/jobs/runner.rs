@@ -1,0 +1,462 @@
+//! Running one delivery of a job: claim it, dispatch by kind, record the outcome. Our
+//! own attempt limit and backoff apply (a retry is a new delayed delivery), so the
+//! transport's retry rules never do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
+    Statement, TransactionTrait,
+};
+use uuid::Uuid;
+
+use entities::enums::{JobItemOutcome, JobState};
+use entities::job;
+
+use super::store::progress_payload;
+use super::{JobKind, Ticket, retry_delay};
+use crate::Services;
+use crate::error::{DomainError, DomainResult};
+use crate::events;
+use crate::stores;
+
+/// Why a handler stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum JobFailure {
+    #[error("cancelled")]
+    Cancelled,
+    /// Worth another attempt (a timeout, a 503…).
+    #[error("{0}")]
+    Transient(String),
+    /// Another attempt would fail the same way.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<DomainError> for JobFailure {
+    fn from(err: DomainError) -> Self {
+        match &err {
+            DomainError::Magento(m) if m.is_retryable() => JobFailure::Transient(err.to_string()),
+            DomainError::Db(_) | DomainError::Queue(_) => JobFailure::Transient(err.to_string()),
+            _ => JobFailure::Permanent(err.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Delivered twice, cancelled meanwhile, or not due yet: nothing was run.
+    Skipped,
+    Finished(JobState),
+    RetryScheduled {
+        attempt: i32,
+        after: Duration,
+    },
+}
+
+/// What a handler sees: the claimed job and ways to report progress.
+pub struct JobContext {
+    pub services: Services,
+    pub job: job::Model,
+}
+
+impl JobContext {
+    pub fn org_id(&self) -> Uuid {
+        self.job.org_id
+    }
+
+    /// Names the current phase and, when known, how many items the job has.
+    pub async fn set_phase(&self, phase: &str, total: Option<i32>) -> DomainResult<()> {
+        self.update_and_notify(|q| {
+            let q = q.col_expr(job::Column::Phase, Expr::value(phase.to_owned()));
+            match total {
+                Some(total) => q.col_expr(job::Column::TotalCount, Expr::value(total)),
+                None => q,
+            }
+        })
+        .await
+    }
+
+    /// Records one item's outcome and bumps the counts, in one transaction with its
+    /// event. Recording the same item twice (a re-run) changes nothing twice.
+    pub async fn record_item(
+        &self,
+        index: i32,
+        key: &str,
+        outcome: JobItemOutcome,
+        error: Option<(&str, &str)>,
+    ) -> DomainResult<()> {
+        let txn = self.services.db.begin().await?;
+        let inserted = txn
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO job_items (job_id, item_index, item_key, outcome, error_code, error_message) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id, item_index) DO NOTHING",
+                [
+                    self.job.id.into(),
+                    index.into(),
+                    key.to_owned().into(),
+                    job_item_outcome(outcome).into(),
+                    error.map(|(code, _)| code.to_owned()).into(),
+                    error.map(|(_, message)| truncate(message, 2000)).into(),
+                ],
+            ))
+            .await?;
+        if inserted.rows_affected() == 1 {
+            let failed = i32::from(outcome == JobItemOutcome::Failed);
+            let updated = job::Entity::update_many()
+                .col_expr(
+                    job::Column::ProcessedCount,
+                    Expr::col(job::Column::ProcessedCount).add(1),
+                )
+                .col_expr(
+                    job::Column::FailedCount,
+                    Expr::col(job::Column::FailedCount).add(failed),
+                )
+                .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+                .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
+                .filter(job::Column::Id.eq(self.job.id))
+                .exec_with_returning(&txn)
+                .await?;
+            if let Some(job) = updated.first() {
+                events::append(
+                    &txn,
+                    job.org_id,
+                    job.store_id,
+                    Some(job.id),
+                    "job.progress",
+                    progress_payload(job),
+                )
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Stops the handler when an operator asked to cancel.
+    pub async fn check_cancelled(&self) -> Result<(), JobFailure> {
+        let row = job::Entity::find_by_id(self.job.id)
+            .one(&self.services.db)
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        match row {
+            Some(job) if job.cancel_requested => Err(JobFailure::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
+    async fn update_and_notify(
+        &self,
+        change: impl FnOnce(sea_orm::UpdateMany<job::Entity>) -> sea_orm::UpdateMany<job::Entity>,
+    ) -> DomainResult<()> {
+        let txn = self.services.db.begin().await?;
+        let query = job::Entity::update_many()
+            .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
+            .filter(job::Column::Id.eq(self.job.id));
+        let updated = change(query).exec_with_returning(&txn).await?;
+        if let Some(job) = updated.first() {
+            events::append(
+                &txn,
+                job.org_id,
+                job.store_id,
+                Some(job.id),
+                "job.progress",
+                progress_payload(job),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+fn job_item_outcome(outcome: JobItemOutcome) -> &'static str {
+    match outcome {
+        JobItemOutcome::Succeeded => "succeeded",
+        JobItemOutcome::Failed => "failed",
+        JobItemOutcome::Skipped => "skipped",
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Moves a due, queued job to running and counts the attempt; `None` when another
+/// delivery already has it, it was cancelled, or it is not due yet.
+async fn claim(services: &Services, job_id: Uuid) -> DomainResult<Option<job::Model>> {
+    let txn = services.db.begin().await?;
+    let now = Utc::now();
+    let claimed = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(JobState::Running))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(
+            job::Column::StartedAt,
+            Expr::cust("coalesce(started_at, now())"),
+        )
+        .col_expr(job::Column::HeartbeatAt, Expr::value(now))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::State.eq(JobState::Queued))
+        .filter(job::Column::CancelRequested.eq(false))
+        // A scheduled retry delivered early (or twice) waits for its own delivery.
+        .filter(job::Column::RunAfter.lte(now + chrono::Duration::seconds(1)))
+        .exec_with_returning(&txn)
+        .await?;
+    let Some(job) = claimed.into_iter().next() else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    events::append(
+        &txn,
+        job.org_id,
+        job.store_id,
+        Some(job.id),
+        "job.progress",
+        progress_payload(&job),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(job))
+}
+
+async fn finish(
+    services: &Services,
+    job_id: Uuid,
+    state: JobState,
+    phase: Option<String>,
+    error: Option<String>,
+) -> DomainResult<()> {
+    let txn = services.db.begin().await?;
+    let mut query = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(state))
+        .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::State.eq(JobState::Running));
+    if let Some(phase) = phase {
+        query = query.col_expr(job::Column::Phase, Expr::value(phase));
+    }
+    if let Some(error) = error {
+        query = query.col_expr(job::Column::LastError, Expr::value(truncate(&error, 2000)));
+    }
+    let updated = query.exec_with_returning(&txn).await?;
+    if let Some(job) = updated.first() {
+        events::append(
+            &txn,
+            job.org_id,
+            job.store_id,
+            Some(job.id),
+            "job.progress",
+            progress_payload(job),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn schedule_retry(
+    services: &Services,
+    job: &job::Model,
+    error: &str,
+) -> DomainResult<Duration> {
+    let delay = retry_delay(job.attempts);
+    let run_after = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+    let task_id = services.queue.new_task_id();
+    let txn = services.db.begin().await?;
+    let updated = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(JobState::Queued))
+        .col_expr(job::Column::RunAfter, Expr::value(run_after))
+        .col_expr(job::Column::TaskId, Expr::value(task_id.clone()))
+        .col_expr(job::Column::LastError, Expr::value(truncate(error, 2000)))
+        .col_expr(
+            job::Column::Phase,
+            Expr::value(format!("retrying after attempt {}", job.attempts)),
+        )
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::State.eq(JobState::Running))
+        .exec_with_returning(&txn)
+        .await?;
+    if let Some(job) = updated.first() {
+        events::append(
+            &txn,
+            job.org_id,
+            job.store_id,
+            Some(job.id),
+            "job.progress",
+            progress_payload(job),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    let ticket = Ticket {
+        job_id: job.id,
+        task_id,
+        run_after,
+    };
+    if let Err(err) = services.queue.push(ticket).await {
+        tracing::warn!(job_id = %job.id, %err, "retry recorded but not queued; the reaper will queue it");
+    }
+    Ok(delay)
+}
+
+/// Runs one delivery of a job to its end. Errors returned here are infrastructure
+/// failures (the database went away); the job row then stays `running` and the reaper
+/// hands it out again once its heartbeat is stale.
+pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutcome> {
+    let Some(job) = claim(services, job_id).await? else {
+        cancel_if_requested(services, job_id).await?;
+        return Ok(RunOutcome::Skipped);
+    };
+    let heartbeat = spawn_heartbeat(services.clone(), job.id);
+    let ctx = JobContext {
+        services: services.clone(),
+        job: job.clone(),
+    };
+    let result = match JobKind::parse(&job.kind) {
+        Some(JobKind::StoreMetadataRefresh) => stores::refresh_metadata(&ctx).await,
+        None => Err(JobFailure::Permanent(format!(
+            "unknown job kind {}",
+            job.kind
+        ))),
+    };
+    heartbeat.abort();
+
+    match result {
+        Ok(()) => {
+            let counts = job::Entity::find_by_id(job.id)
+                .one(&services.db)
+                .await?
+                .ok_or(DomainError::NotFound { entity: "job" })?;
+            let state = final_state(counts.processed_count, counts.failed_count);
+            finish(services, job.id, state, Some("done".into()), None).await?;
+            Ok(RunOutcome::Finished(state))
+        }
+        Err(JobFailure::Cancelled) => {
+            finish(
+                services,
+                job.id,
+                JobState::Cancelled,
+                Some("cancelled".into()),
+                None,
+            )
+            .await?;
+            Ok(RunOutcome::Finished(JobState::Cancelled))
+        }
+        Err(JobFailure::Transient(error)) if job.attempts < job.max_attempts => {
+            tracing::warn!(job_id = %job.id, attempt = job.attempts, %error, "job attempt failed; retrying");
+            let after = schedule_retry(services, &job, &error).await?;
+            Ok(RunOutcome::RetryScheduled {
+                attempt: job.attempts,
+                after,
+            })
+        }
+        Err(JobFailure::Transient(error) | JobFailure::Permanent(error)) => {
+            tracing::warn!(job_id = %job.id, attempt = job.attempts, %error, "job failed");
+            finish(
+                services,
+                job.id,
+                JobState::Failed,
+                Some("failed".into()),
+                Some(error),
+            )
+            .await?;
+            Ok(RunOutcome::Finished(JobState::Failed))
+        }
+    }
+}
+
+/// Succeeded when nothing failed; partially when some items did; failed when all did.
+fn final_state(processed: i32, failed: i32) -> JobState {
+    if failed == 0 {
+        JobState::Succeeded
+    } else if failed < processed {
+        JobState::PartiallySucceeded
+    } else {
+        JobState::Failed
+    }
+}
+
+/// A queued job whose cancel was requested between enqueue and delivery.
+async fn cancel_if_requested(services: &Services, job_id: Uuid) -> DomainResult<()> {
+    let txn = services.db.begin().await?;
+    let updated = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(JobState::Cancelled))
+        .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::State.eq(JobState::Queued))
+        .filter(job::Column::CancelRequested.eq(true))
+        .exec_with_returning(&txn)
+        .await?;
+    if let Some(job) = updated.first() {
+        events::append(
+            &txn,
+            job.org_id,
+            job.store_id,
+            Some(job.id),
+            "job.progress",
+            progress_payload(job),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+fn spawn_heartbeat(services: Services, job_id: Uuid) -> tokio::task::JoinHandle<()> {
+    let services = Arc::new(services);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let beat = job::ActiveModel {
+                id: Set(job_id),
+                heartbeat_at: Set(Some(Utc::now())),
+                ..Default::default()
+            };
+            if let Err(err) = beat.update(&services.db).await {
+                tracing::warn!(%job_id, %err, "job heartbeat failed");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_with_some_failed_items_partially_succeeds() {
+        assert_eq!(final_state(10, 0), JobState::Succeeded);
+        assert_eq!(final_state(10, 3), JobState::PartiallySucceeded);
+        assert_eq!(final_state(10, 10), JobState::Failed);
+        assert_eq!(final_state(0, 0), JobState::Succeeded);
+    }
+
+    #[test]
+    fn long_error_messages_are_cut_on_a_character_boundary() {
+        let text = "é".repeat(2000);
+        let cut = truncate(&text, 2001);
+        assert!(cut.ends_with('…'));
+        assert!(cut.len() <= 2004);
+    }
+}

@@ -1,0 +1,263 @@
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::enums::{JobItemOutcome, JobState};
+use entities::{job, job_item};
+
+use super::{JobKind, Ticket};
+use crate::Services;
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::events;
+use crate::page::{Cursor, Page, PageRequest};
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub org_id: Uuid,
+    pub store_id: Option<Uuid>,
+    pub kind: JobKind,
+    pub args: serde_json::Value,
+    pub requested_by: Option<Uuid>,
+    pub idempotency_key: Option<String>,
+}
+
+pub(crate) fn progress_payload(job: &job::Model) -> serde_json::Value {
+    json!({
+        "state": job.state,
+        "phase": job.phase,
+        "totalCount": job.total_count,
+        "processedCount": job.processed_count,
+        "failedCount": job.failed_count,
+    })
+}
+
+/// Records the job (Postgres is the truth), then hands its id to the queue. A push
+/// that fails leaves a `queued` row the reaper re-enqueues, so nothing is lost.
+/// The same idempotency key returns the job it first created.
+pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Model> {
+    let task_id = services.queue.new_task_id();
+    let now = Utc::now();
+    let txn = services.db.begin().await?;
+    let inserted = job::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        org_id: Set(new.org_id),
+        store_id: Set(new.store_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        state: Set(JobState::Queued),
+        phase: Set(None),
+        total_count: Set(None),
+        processed_count: Set(0),
+        failed_count: Set(0),
+        args: Set(new.args.clone()),
+        requested_by: Set(new.requested_by),
+        idempotency_key: Set(new.idempotency_key.clone()),
+        attempts: Set(0),
+        max_attempts: Set(new.kind.max_attempts()),
+        cancel_requested: Set(false),
+        last_error: Set(None),
+        task_id: Set(task_id.clone()),
+        run_after: Set(now),
+        heartbeat_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        started_at: Set(None),
+        finished_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    let job = match inserted {
+        Ok(job) => job,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            return job::Entity::find()
+                .filter(job::Column::OrgId.eq(new.org_id))
+                .filter(job::Column::Kind.eq(new.kind.as_str()))
+                .filter(job::Column::IdempotencyKey.eq(new.idempotency_key))
+                .one(&services.db)
+                .await?
+                .ok_or(DomainError::NotFound { entity: "job" });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    events::append(
+        &txn,
+        job.org_id,
+        job.store_id,
+        Some(job.id),
+        "job.progress",
+        progress_payload(&job),
+    )
+    .await?;
+    txn.commit().await?;
+
+    let ticket = Ticket {
+        job_id: job.id,
+        task_id,
+        run_after: now,
+    };
+    if let Err(err) = services.queue.push(ticket).await {
+        tracing::warn!(job_id = %job.id, %err, "job recorded but not queued; the reaper will queue it");
+    }
+    Ok(job)
+}
+
+pub async fn get(db: &DatabaseConnection, org_id: Uuid, id: Uuid) -> DomainResult<job::Model> {
+    job::Entity::find_by_id(id)
+        .filter(job::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "job" })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub kind: Option<JobKind>,
+    pub state: Option<JobState>,
+    pub store_id: Option<Uuid>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    filter: &JobFilter,
+    page: PageRequest,
+) -> DomainResult<Page<job::Model>> {
+    let mut query = job::Entity::find().filter(job::Column::OrgId.eq(org_id));
+    if let Some(kind) = filter.kind {
+        query = query.filter(job::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(job::Column::State.eq(state));
+    }
+    if let Some(store_id) = filter.store_id {
+        query = query.filter(job::Column::StoreId.eq(store_id));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(Expr::cust_with_values(
+            "(created_at, id) < ($1, $2)",
+            [
+                sea_orm::Value::from(after.created_at),
+                sea_orm::Value::from(after.id),
+            ],
+        ));
+    }
+    let limit = page.limit();
+    let rows = query
+        .order_by_desc(job::Column::CreatedAt)
+        .order_by_desc(job::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_rows(rows, limit, |j| Cursor {
+        created_at: j.created_at,
+        id: j.id,
+    }))
+}
+
+pub async fn item_results(
+    db: &DatabaseConnection,
+    job_id: Uuid,
+    outcome: Option<JobItemOutcome>,
+    first: u64,
+    after_index: Option<i32>,
+) -> DomainResult<(Vec<job_item::Model>, bool)> {
+    let mut query = job_item::Entity::find().filter(job_item::Column::JobId.eq(job_id));
+    if let Some(outcome) = outcome {
+        query = query.filter(job_item::Column::Outcome.eq(outcome));
+    }
+    if let Some(after) = after_index {
+        query = query.filter(job_item::Column::ItemIndex.gt(after));
+    }
+    let limit = first.clamp(1, crate::page::MAX_PAGE);
+    let mut rows = query
+        .order_by_asc(job_item::Column::ItemIndex)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// Cooperative cancel: a queued job is cancelled at once; a running one is flagged and
+/// its handler stops at its next check. Finished jobs are left as they are.
+pub async fn cancel(services: &Services, org_id: Uuid, id: Uuid) -> DomainResult<job::Model> {
+    let txn = services.db.begin().await?;
+    let job = job::Entity::find_by_id(id)
+        .filter(job::Column::OrgId.eq(org_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "job" })?;
+    if job.state.is_terminal() {
+        txn.rollback().await?;
+        return Err(DomainError::invalid(
+            &["jobId"],
+            ErrorCode::InvalidCombination,
+            "the job has already finished",
+        ));
+    }
+    let now = Utc::now();
+    let mut active: job::ActiveModel = job.clone().into();
+    active.cancel_requested = Set(true);
+    active.updated_at = Set(now);
+    if job.state == JobState::Queued {
+        active.state = Set(JobState::Cancelled);
+        active.finished_at = Set(Some(now));
+        active.phase = Set(Some("cancelled before it started".into()));
+    }
+    let updated = active.update(&txn).await?;
+    events::append(
+        &txn,
+        updated.org_id,
+        updated.store_id,
+        Some(updated.id),
+        "job.progress",
+        progress_payload(&updated),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Starts the same work again as a new job, linked to the one it retries.
+pub async fn retry_failed(
+    services: &Services,
+    org_id: Uuid,
+    id: Uuid,
+    requested_by: Option<Uuid>,
+) -> DomainResult<job::Model> {
+    let job = get(&services.db, org_id, id).await?;
+    if !matches!(
+        job.state,
+        JobState::Failed | JobState::PartiallySucceeded | JobState::Cancelled
+    ) {
+        return Err(DomainError::invalid(
+            &["jobId"],
+            ErrorCode::InvalidCombination,
+            "only a failed, partially succeeded or cancelled job can be retried",
+        ));
+    }
+    let kind = JobKind::parse(&job.kind).ok_or(DomainError::NotFound { entity: "job kind" })?;
+    let mut args = job.args.clone();
+    if let Some(map) = args.as_object_mut() {
+        map.insert("retryOf".into(), json!(job.id));
+    }
+    enqueue(
+        services,
+        NewJob {
+            org_id,
+            store_id: job.store_id,
+            kind,
+            args,
+            requested_by,
+            idempotency_key: None,
+        },
+    )
+    .await
+}

@@ -1,0 +1,19 @@
+//! Stockbridge's business: tenancy and API keys, reference books, connected Magento
+//! stores with their settings and mappings, and the job and event machinery the
+//! long work runs on. No HTTP, GraphQL or job-queue types appear here; the queue is
+//! reached through [`jobs::JobTransport`].
+
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod jobs;
+pub mod page;
+pub mod reference;
+pub mod secrets;
+pub mod services;
+pub mod settings;
+pub mod stores;
+
+pub use entities;
+pub use error::{DomainError, ErrorCode, FieldError};
+pub use services::Services;

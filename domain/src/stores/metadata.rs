@@ -1,0 +1,144 @@
+//! The store's metadata cache: what settings and mappings are checked against.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set};
+use serde::{Deserialize, Serialize};
+
+use entities::enums::{JobItemOutcome, StockMode};
+use entities::magento_store;
+use magento::dto;
+
+use crate::error::DomainError;
+use crate::jobs::{JobContext, JobFailure};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StoreMetadata {
+    pub store_configs: Vec<dto::StoreConfig>,
+    pub websites: Vec<dto::Website>,
+    pub store_views: Vec<dto::StoreView>,
+    pub attribute_sets: Vec<dto::AttributeSet>,
+    pub tax_classes: Vec<dto::TaxClass>,
+    pub tax_rates: Vec<dto::TaxRate>,
+    pub payment_methods: Vec<dto::PaymentMethod>,
+    pub sources: Vec<dto::Source>,
+}
+
+/// How far back orders are read to learn which payment methods the store uses:
+/// Magento's admin API has no list of a store's payment methods.
+const PAYMENT_METHOD_LOOKBACK_DAYS: i64 = 365;
+
+/// Reads each kind of metadata as one job item, so one failing endpoint (say, a
+/// missing ACL resource) is reported on its own and the rest is still cached.
+pub async fn refresh_metadata(ctx: &JobContext) -> Result<(), JobFailure> {
+    let store_id = ctx
+        .job
+        .store_id
+        .ok_or_else(|| JobFailure::Permanent("the job names no store".into()))?;
+    let store = super::get(&ctx.services.db, ctx.org_id(), store_id)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotFound { .. } => {
+                JobFailure::Permanent("the store was disconnected".into())
+            }
+            other => other.into(),
+        })?;
+    let client = super::client_for(&ctx.services, &store)?;
+    let mut metadata = super::metadata_of(&store);
+    let mut stock_mode = store.stock_mode;
+    const STEPS: [&str; 8] = [
+        "store_configs",
+        "websites",
+        "store_views",
+        "attribute_sets",
+        "tax_classes",
+        "tax_rates",
+        "payment_methods",
+        "sources",
+    ];
+    ctx.set_phase("reading store metadata", Some(STEPS.len() as i32))
+        .await?;
+    let mut transient = None;
+
+    for (index, step) in STEPS.iter().enumerate() {
+        ctx.check_cancelled().await?;
+        let result = match *step {
+            "store_configs" => client
+                .store_configs()
+                .await
+                .map(|v| metadata.store_configs = v),
+            "websites" => client.websites().await.map(|v| metadata.websites = v),
+            "store_views" => client.store_views().await.map(|v| metadata.store_views = v),
+            "attribute_sets" => client
+                .attribute_sets()
+                .await
+                .map(|v| metadata.attribute_sets = v),
+            "tax_classes" => client.tax_classes().await.map(|v| metadata.tax_classes = v),
+            "tax_rates" => client.tax_rates().await.map(|v| metadata.tax_rates = v),
+            "payment_methods" => {
+                let since = Utc::now() - chrono::Duration::days(PAYMENT_METHOD_LOOKBACK_DAYS);
+                client.payment_methods_seen(since).await.map(|seen| {
+                    // Keep methods learnt earlier: an old order may still use one.
+                    for method in seen {
+                        if !metadata
+                            .payment_methods
+                            .iter()
+                            .any(|m| m.code == method.code)
+                        {
+                            metadata.payment_methods.push(method);
+                        }
+                    }
+                    metadata.payment_methods.sort_by(|a, b| a.code.cmp(&b.code));
+                })
+            }
+            _ => client
+                .inventory_sources()
+                .await
+                .map(|sources| match sources {
+                    Some(sources) => {
+                        metadata.sources = sources;
+                        stock_mode = StockMode::Msi;
+                    }
+                    None => {
+                        metadata.sources = Vec::new();
+                        stock_mode = StockMode::Legacy;
+                    }
+                }),
+        };
+        match result {
+            Ok(()) => {
+                ctx.record_item(index as i32, step, JobItemOutcome::Succeeded, None)
+                    .await?
+            }
+            Err(err) if err.is_retryable() => {
+                // The whole job is retried; items already recorded are not repeated.
+                transient = Some(format!("{step}: {err}"));
+                break;
+            }
+            Err(err) => {
+                ctx.record_item(
+                    index as i32,
+                    step,
+                    JobItemOutcome::Failed,
+                    Some((err.code(), &err.to_string())),
+                )
+                .await?
+            }
+        }
+    }
+
+    let mut active: magento_store::ActiveModel = store.into();
+    active.metadata =
+        Set(serde_json::to_value(&metadata).map_err(|e| JobFailure::Permanent(e.to_string()))?);
+    active.stock_mode = Set(stock_mode);
+    active.metadata_refreshed_at = Set(Some(Utc::now()));
+    active.updated_at = Set(Utc::now());
+    active
+        .update(&ctx.services.db)
+        .await
+        .map_err(DomainError::from)?;
+    match transient {
+        Some(error) => Err(JobFailure::Transient(error)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,422 @@
+//! Connected Magento stores: connecting (credentials verified before anything is
+//! saved, secrets sealed at rest), settings, mappings, the metadata cache, and
+//! disconnecting.
+
+mod mappings;
+mod metadata;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::enums::{StockMode, StoreStatus};
+use entities::{customer, location, magento_setting, magento_store};
+use magento::{ClientOptions, Credentials, MagentoClient, MagentoError};
+
+pub use mappings::{
+    PaymentAccountMapping, TaxRuleMapping, payment_account_mappings, set_payment_account_mappings,
+    set_tax_rule_mappings, tax_mapping_complete, tax_rule_mappings,
+};
+pub use metadata::{StoreMetadata, refresh_metadata};
+
+use crate::Services;
+use crate::auth::Principal;
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::jobs::{self, JobKind, NewJob};
+use crate::reference;
+use crate::settings::{self, References, SettingsPatch};
+
+/// The four values Magento shows when an integration is activated.
+pub struct ConnectInput {
+    pub name: String,
+    pub base_url: String,
+    pub credentials: Credentials,
+}
+
+const SECRET_FIELDS: [&str; 4] = [
+    "consumer_key",
+    "consumer_secret",
+    "access_token",
+    "access_token_secret",
+];
+
+fn associated_data(org_id: Uuid, store_id: Uuid, field: &str) -> String {
+    format!("{org_id}|{store_id}|{field}")
+}
+
+fn normalise_base_url(raw: &str) -> Result<String, FieldError> {
+    let bad = || {
+        FieldError::new(
+            &["input", "baseUrl"],
+            ErrorCode::Invalid,
+            "an http(s) URL such as https://shop.example.com",
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+    {
+        return Err(bad());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn validate_connect(input: &ConnectInput) -> Result<String, DomainError> {
+    let mut errors = Vec::new();
+    if input.name.trim().is_empty() {
+        errors.push(FieldError::new(
+            &["input", "name"],
+            ErrorCode::Invalid,
+            "must not be empty",
+        ));
+    }
+    let base_url = normalise_base_url(&input.base_url)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let c = &input.credentials;
+    for (field, value) in [
+        ("consumerKey", &c.consumer_key),
+        ("consumerSecret", &c.consumer_secret),
+        ("accessToken", &c.access_token),
+        ("accessTokenSecret", &c.access_token_secret),
+    ] {
+        if value.trim().is_empty() {
+            errors.push(FieldError::new(
+                &["input", field],
+                ErrorCode::Invalid,
+                "must not be empty",
+            ));
+        }
+    }
+    match base_url {
+        Some(url) if errors.is_empty() => Ok(url),
+        _ => Err(DomainError::Invalid(errors)),
+    }
+}
+
+/// Turns a failed credential check into the error the merchant can act on.
+fn connect_error(err: MagentoError) -> DomainError {
+    let (code, message) = match &err {
+        MagentoError::InvalidCredentials { .. } | MagentoError::SignatureMethodRejected { .. } => (
+            ErrorCode::InvalidCredentials,
+            "Magento refused these credentials; copy all four values of the activated integration again".to_owned(),
+        ),
+        MagentoError::AclDenied { resources, .. } => (
+            ErrorCode::InvalidCredentials,
+            format!("the integration may not read {resources}; set its Resource Access to All in Magento"),
+        ),
+        MagentoError::Unreachable { .. } | MagentoError::Timeout => {
+            (ErrorCode::StoreUnreachable, format!("could not reach the store: {err}"))
+        }
+        MagentoError::NotFound { .. } => (
+            ErrorCode::StoreUnreachable,
+            "no Magento REST API answers at this address (check the shop URL)".to_owned(),
+        ),
+        other => (ErrorCode::MagentoError, format!("Magento answered with an error: {other}")),
+    };
+    DomainError::invalid(&["input"], code, message)
+}
+
+pub fn client_options(services: &Services, store_label: &str) -> ClientOptions {
+    ClientOptions {
+        timeout: services.magento_timeout,
+        store_label: store_label.to_owned(),
+        ..ClientOptions::default()
+    }
+}
+
+/// Verifies the credentials against Magento, then saves the store with its secrets
+/// sealed and default settings, then starts the metadata refresh. Nothing is saved
+/// when verification fails.
+pub async fn connect(
+    services: &Services,
+    principal: &Principal,
+    input: ConnectInput,
+) -> DomainResult<(magento_store::Model, entities::job::Model)> {
+    let base_url = validate_connect(&input)?;
+    let store_id = Uuid::new_v4();
+    let client = MagentoClient::new(
+        &base_url,
+        input.credentials.clone(),
+        client_options(services, &store_id.to_string()),
+    )
+    .map_err(|e| DomainError::invalid(&["input", "baseUrl"], ErrorCode::Invalid, e.to_string()))?;
+    let store_configs = client.store_configs().await.map_err(connect_error)?;
+
+    let org_id = principal.org_id;
+    let c = &input.credentials;
+    let values = [
+        &c.consumer_key,
+        &c.consumer_secret,
+        &c.access_token,
+        &c.access_token_secret,
+    ];
+    let mut sealed = Vec::with_capacity(4);
+    for (field, value) in SECRET_FIELDS.iter().zip(values) {
+        sealed.push(
+            services
+                .secrets
+                .seal(value.trim(), &associated_data(org_id, store_id, field))?,
+        );
+    }
+    let key_id = sealed[0].key_id.clone();
+    let [
+        consumer_key,
+        consumer_secret,
+        access_token,
+        access_token_secret,
+    ]: [Vec<u8>; 4] = sealed
+        .into_iter()
+        .map(|s| s.bytes)
+        .collect::<Vec<_>>()
+        .try_into()
+        .map_err(|_| DomainError::Queue("sealing produced the wrong number of values".into()))?;
+    let key = c.consumer_key.trim();
+    let last4: String = key
+        .chars()
+        .skip(key.chars().count().saturating_sub(4))
+        .collect();
+    let now = Utc::now();
+    let metadata = StoreMetadata {
+        store_configs,
+        ..StoreMetadata::default()
+    };
+
+    let txn = services.db.begin().await?;
+    let inserted = magento_store::ActiveModel {
+        id: Set(store_id),
+        org_id: Set(org_id),
+        name: Set(input.name.trim().to_owned()),
+        base_url: Set(base_url),
+        status: Set(StoreStatus::Connected),
+        connected_at: Set(now),
+        secret_key_id: Set(key_id),
+        consumer_key_enc: Set(consumer_key),
+        consumer_secret_enc: Set(consumer_secret),
+        access_token_enc: Set(access_token),
+        access_token_secret_enc: Set(access_token_secret),
+        consumer_key_last4: Set(last4),
+        stock_mode: Set(StockMode::Unknown),
+        metadata: Set(serde_json::to_value(&metadata).unwrap_or_else(|_| json!({}))),
+        metadata_refreshed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let store = match inserted {
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(DomainError::invalid(
+                &["input", "name"],
+                ErrorCode::AlreadyExists,
+                "a store with this name is connected",
+            ));
+        }
+        other => other?,
+    };
+    let defaults: magento_setting::ActiveModel = settings::defaults(store_id, org_id).into();
+    magento_setting::Entity::insert(defaults.reset_all())
+        .exec(&txn)
+        .await?;
+    crate::events::append(
+        &txn,
+        org_id,
+        Some(store_id),
+        None,
+        "store.connected",
+        json!({"name": store.name}),
+    )
+    .await?;
+    txn.commit().await?;
+
+    let job = refresh(services, principal, store_id).await?;
+    Ok((store, job))
+}
+
+/// Starts a `STORE_METADATA_REFRESH` job.
+pub async fn refresh(
+    services: &Services,
+    principal: &Principal,
+    store_id: Uuid,
+) -> DomainResult<entities::job::Model> {
+    get(&services.db, principal.org_id, store_id).await?;
+    jobs::enqueue(
+        services,
+        NewJob {
+            org_id: principal.org_id,
+            store_id: Some(store_id),
+            kind: JobKind::StoreMetadataRefresh,
+            args: json!({ "storeId": store_id }),
+            requested_by: Some(principal.api_key_id),
+            idempotency_key: None,
+        },
+    )
+    .await
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+) -> DomainResult<Vec<magento_store::Model>> {
+    Ok(magento_store::Entity::find()
+        .filter(magento_store::Column::OrgId.eq(org_id))
+        .order_by_asc(magento_store::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> DomainResult<magento_store::Model> {
+    magento_store::Entity::find_by_id(id)
+        .filter(magento_store::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "store" })
+}
+
+pub fn metadata_of(store: &magento_store::Model) -> StoreMetadata {
+    serde_json::from_value(store.metadata.clone()).unwrap_or_default()
+}
+
+/// A signed client for the store; the secrets are opened only here.
+pub fn client_for(
+    services: &Services,
+    store: &magento_store::Model,
+) -> DomainResult<MagentoClient> {
+    let open = |field: &str, bytes: &[u8]| {
+        services.secrets.open(
+            &store.secret_key_id,
+            bytes,
+            &associated_data(store.org_id, store.id, field),
+        )
+    };
+    let credentials = Credentials {
+        consumer_key: open(SECRET_FIELDS[0], &store.consumer_key_enc)?,
+        consumer_secret: open(SECRET_FIELDS[1], &store.consumer_secret_enc)?,
+        access_token: open(SECRET_FIELDS[2], &store.access_token_enc)?,
+        access_token_secret: open(SECRET_FIELDS[3], &store.access_token_secret_enc)?,
+    };
+    Ok(MagentoClient::new(
+        &store.base_url,
+        credentials,
+        client_options(services, &store.id.to_string()),
+    )?)
+}
+
+pub async fn settings_of(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    store_id: Uuid,
+) -> DomainResult<magento_setting::Model> {
+    magento_setting::Entity::find_by_id(store_id)
+        .filter(magento_setting::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "store" })
+}
+
+/// Applies a settings patch as one unit: every rule checked against the merged result,
+/// all saved or none.
+pub async fn update_settings(
+    services: &Services,
+    org_id: Uuid,
+    store_id: Uuid,
+    patch: SettingsPatch,
+) -> DomainResult<magento_setting::Model> {
+    let txn = services.db.begin().await?;
+    let store = magento_store::Entity::find_by_id(store_id)
+        .filter(magento_store::Column::OrgId.eq(org_id))
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "store" })?;
+    let current = magento_setting::Entity::find_by_id(store_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "store" })?;
+
+    let mut refs = References {
+        store_view_codes: metadata_of(&store)
+            .store_views
+            .into_iter()
+            .map(|v| v.code)
+            .collect(),
+        ..References::default()
+    };
+    if let Some(Some(id)) = patch.default_customer_id {
+        refs.customer_exists = customer::Entity::find_by_id(id)
+            .filter(customer::Column::OrgId.eq(org_id))
+            .one(&txn)
+            .await?
+            .is_some();
+    }
+    if let Some(Some(id)) = patch.location_id {
+        refs.location_exists = location::Entity::find_by_id(id)
+            .filter(location::Column::OrgId.eq(org_id))
+            .one(&txn)
+            .await?
+            .is_some();
+    }
+    if let Some(Some(code)) = &patch.gift_card_liability_account_code {
+        refs.gift_card_account = reference::account_by_code(&txn, org_id, code.trim()).await?;
+    }
+    if let Some(Some(code)) = &patch.revenue_account_code {
+        refs.revenue_account = reference::account_by_code(&txn, org_id, code.trim()).await?;
+    }
+
+    let mut next = settings::apply(&current, &patch, &refs).map_err(DomainError::Invalid)?;
+    next.updated_at = Utc::now();
+    let saved = magento_setting::ActiveModel::from(next)
+        .reset_all()
+        .update(&txn)
+        .await?;
+    crate::events::append(
+        &txn,
+        org_id,
+        Some(store_id),
+        None,
+        "store.settings_changed",
+        json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Removes every association of the store with Stockbridge (its settings, mappings and
+/// everything else keyed to it cascades); ledger data stays.
+pub async fn disconnect(
+    services: &Services,
+    org_id: Uuid,
+    store_id: Uuid,
+) -> DomainResult<magento_store::Model> {
+    let txn = services.db.begin().await?;
+    let store = magento_store::Entity::find_by_id(store_id)
+        .filter(magento_store::Column::OrgId.eq(org_id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "store" })?;
+    magento_store::Entity::delete_by_id(store_id)
+        .exec(&txn)
+        .await?;
+    crate::events::append(
+        &txn,
+        org_id,
+        Some(store_id),
+        None,
+        "store.disconnected",
+        json!({"name": store.name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(store)
+}

@@ -1,0 +1,184 @@
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Role {
+    // Ordered by power: a role may do what every lower role may.
+    #[sea_orm(string_value = "viewer")]
+    Viewer,
+    #[sea_orm(string_value = "operator")]
+    Operator,
+    #[sea_orm(string_value = "admin")]
+    Admin,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum JobState {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "partially_succeeded")]
+    PartiallySucceeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl JobState {
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum JobItemOutcome {
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "skipped")]
+    Skipped,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum StoreStatus {
+    #[sea_orm(string_value = "connected")]
+    Connected,
+    #[sea_orm(string_value = "error")]
+    Error,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum StockMode {
+    #[sea_orm(string_value = "unknown")]
+    Unknown,
+    #[sea_orm(string_value = "msi")]
+    Msi,
+    #[sea_orm(string_value = "legacy")]
+    Legacy,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum AccountKind {
+    #[sea_orm(string_value = "revenue")]
+    Revenue,
+    #[sea_orm(string_value = "expense")]
+    Expense,
+    #[sea_orm(string_value = "asset")]
+    Asset,
+    #[sea_orm(string_value = "liability")]
+    Liability,
+    #[sea_orm(string_value = "equity")]
+    Equity,
+    #[sea_orm(string_value = "bank")]
+    Bank,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum SalesStoreScope {
+    #[sea_orm(string_value = "do_not_load")]
+    DoNotLoad,
+    #[sea_orm(string_value = "all_stores")]
+    AllStores,
+    #[sea_orm(string_value = "store_view")]
+    StoreView,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum CaptureOrderWhen {
+    #[sea_orm(string_value = "created")]
+    Created,
+    #[sea_orm(string_value = "paid")]
+    Paid,
+    #[sea_orm(string_value = "processing_complete_refunded_closed")]
+    ProcessingCompleteRefundedClosed,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Consolidation {
+    #[sea_orm(string_value = "no_consolidation")]
+    NoConsolidation,
+    #[sea_orm(string_value = "daily")]
+    Daily,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum FulfilmentMode {
+    #[sea_orm(string_value = "draft_order")]
+    DraftOrder,
+    #[sea_orm(string_value = "no_picking")]
+    NoPicking,
+    #[sea_orm(string_value = "auto_pick")]
+    AutoPick,
+    #[sea_orm(string_value = "auto_pick_pack")]
+    AutoPickPack,
+    #[sea_orm(string_value = "auto_pick_pack_ship")]
+    AutoPickPackShip,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum AutoAssemblyMode {
+    #[sea_orm(string_value = "for_ordered_quantity")]
+    ForOrderedQuantity,
+    #[sea_orm(string_value = "for_minimum_required")]
+    ForMinimumRequired,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum InvoiceStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "authorised")]
+    Authorised,
+}

@@ -1,0 +1,588 @@
+//! Signed calls to a store's admin REST API (`{base}/rest/V1/...`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use prometheus::{IntCounterVec, Opts};
+use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::dto::{self, SearchResult};
+use crate::error::MagentoError;
+use crate::oauth::{self, Credentials, OAuthParams};
+use crate::search::SearchCriteria;
+
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Whole request, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// The `store` label of the request metric (e.g. our store id).
+    pub store_label: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            store_label: "unlabelled".to_owned(),
+        }
+    }
+}
+
+/// Orders are heavy; 100 is also well under the 300 that stores with input limits enforce.
+const DEFAULT_PAGE_SIZE: u32 = 100;
+const MAX_PAGE_SIZE: u32 = 300;
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Credentials,
+    store_label: String,
+}
+
+/// A handle on one store. Cheap to clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct MagentoClient {
+    inner: Arc<Inner>,
+    page_size: u32,
+}
+
+impl fmt::Debug for MagentoClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MagentoClient")
+            .field("base_url", &self.inner.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid(message: impl Into<String>) -> MagentoError {
+    MagentoError::InvalidRequest {
+        message: message.into(),
+    }
+}
+
+/// Checks the shop URL and returns it without trailing slashes. A pasted REST endpoint
+/// (`…/rest` or `…/rest/V1`) is cut back to the shop URL, since `/rest/V1` is appended.
+fn normalise_base_url(base_url: &str) -> Result<String, MagentoError> {
+    let mut base = base_url.trim().trim_end_matches('/').to_owned();
+    for suffix in ["/rest/V1", "/rest"] {
+        if let Some(stripped) = base.strip_suffix(suffix) {
+            base = stripped.trim_end_matches('/').to_owned();
+        }
+    }
+    let parsed = url::Url::parse(&base)
+        .map_err(|e| invalid(format!("the base URL is not a valid URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "the base URL must start with http:// or https://, not {}://",
+            parsed.scheme()
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the base URL has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(
+            "the base URL must not contain a user name or password",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid(
+            "the base URL must not contain a query (?…) or fragment (#…)",
+        ));
+    }
+    // The serialised form is what goes on the wire (host lowercased, default port dropped,
+    // path percent-encoded), so signing it signs what Magento will see.
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+fn requests_counter() -> Option<&'static IntCounterVec> {
+    static COUNTER: OnceLock<Option<IntCounterVec>> = OnceLock::new();
+    COUNTER
+        .get_or_init(|| {
+            let counter = IntCounterVec::new(
+                Opts::new(
+                    "stockbridge_magento_requests_total",
+                    "Magento REST calls by store, endpoint and outcome",
+                ),
+                &["store", "endpoint", "outcome"],
+            )
+            .ok()?;
+            // Another copy of this crate may have registered it first; counting into an
+            // unregistered vector then is harmless.
+            let _ = prometheus::default_registry().register(Box::new(counter.clone()));
+            Some(counter)
+        })
+        .as_ref()
+}
+
+/// The error chain of a transport failure ("tcp connect error: Connection refused"),
+/// which reqwest's top-level message alone does not show.
+fn describe_transport_error(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+impl MagentoClient {
+    /// `base_url` is the shop URL, e.g. `https://shop.example.com` or
+    /// `https://shop.example.com/index.php`; the client appends `/rest/V1/...`.
+    pub fn new(
+        base_url: &str,
+        credentials: Credentials,
+        options: ClientOptions,
+    ) -> Result<Self, MagentoError> {
+        let base_url = normalise_base_url(base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            // A redirect (http → https, missing /index.php) changes the URL the signature
+            // covers; surface it so the base URL gets fixed instead of failing as a 401.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("stockbridge-magento/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid(format!("could not build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                credentials,
+                store_label: options.store_label,
+            }),
+            page_size: DEFAULT_PAGE_SIZE,
+        })
+    }
+
+    /// Page size of the paged reads (default 100, at most 300).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    fn secrets(&self) -> [&str; 4] {
+        let c = &self.inner.credentials;
+        [
+            &c.consumer_key,
+            &c.consumer_secret,
+            &c.access_token,
+            &c.access_token_secret,
+        ]
+    }
+
+    fn count(&self, endpoint: &str, outcome: &str) {
+        if let Some(counter) = requests_counter() {
+            counter
+                .with_label_values(&[self.inner.store_label.as_str(), endpoint, outcome])
+                .inc();
+        }
+    }
+
+    /// One signed GET. `endpoint` is the path template used as metric label, `path` the
+    /// concrete path after `/rest`.
+    async fn get_bytes(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<Vec<u8>, MagentoError> {
+        let url = format!("{}/rest{path}", self.inner.base_url);
+        let encoded = oauth::encode_query(query);
+        let full = if encoded.is_empty() {
+            url.clone()
+        } else {
+            format!("{url}?{encoded}")
+        };
+        let (header, base_string) = oauth::sign(
+            &self.inner.credentials,
+            "GET",
+            &url,
+            query,
+            &OAuthParams::fresh(),
+        );
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let c = &self.inner.credentials;
+            let shown = base_string
+                .replace(&c.access_token, "[token]")
+                .replace(&c.consumer_key, "[consumer]");
+            tracing::trace!(endpoint, base_string = %shown, "signing Magento request");
+        }
+
+        let sent = self
+            .inner
+            .http
+            .get(&full)
+            .header(AUTHORIZATION, header)
+            .header(ACCEPT, "application/json")
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(err) => return Err(self.transport_error(endpoint, &err)),
+        };
+        let status = response.status().as_u16();
+        self.count(endpoint, &status.to_string());
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let body = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(err) if err.is_timeout() => return Err(MagentoError::Timeout),
+            Err(err) => {
+                return Err(MagentoError::Unreachable {
+                    message: format!(
+                        "the response body broke off: {}",
+                        describe_transport_error(&err)
+                    ),
+                }
+                .redact(&self.secrets()));
+            }
+        };
+        tracing::debug!(store = %self.inner.store_label, endpoint, status, bytes = body.len(), "Magento answered");
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            let err =
+                MagentoError::from_response(status, retry_after, &String::from_utf8_lossy(&body));
+            Err(err.redact(&self.secrets()))
+        }
+    }
+
+    fn transport_error(&self, endpoint: &str, err: &reqwest::Error) -> MagentoError {
+        if err.is_timeout() {
+            self.count(endpoint, "timeout");
+            return MagentoError::Timeout;
+        }
+        self.count(endpoint, "unreachable");
+        if err.is_builder() {
+            return invalid(format!("could not build the request: {err}")).redact(&self.secrets());
+        }
+        MagentoError::Unreachable {
+            message: describe_transport_error(err),
+        }
+        .redact(&self.secrets())
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        query: &[(String, String)],
+        entity: &str,
+    ) -> Result<T, MagentoError> {
+        let body = self.get_bytes(endpoint, endpoint, query).await?;
+        dto::decode(&body, entity, None).map_err(|e| e.redact(&self.secrets()))
+    }
+
+    /// Reads every page of a search endpoint. Magento answers a page past the end with the
+    /// last page again, so the page count comes from `total_count`, never from an empty page.
+    async fn search_all<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        criteria: SearchCriteria,
+        entity: &str,
+    ) -> Result<Vec<T>, MagentoError> {
+        let page_size = self.page_size;
+        let mut items = Vec::new();
+        let mut page: u32 = 1;
+        loop {
+            let query = criteria.clone().page(page_size, page).to_query()?;
+            let result: SearchResult<T> = self.get_json(endpoint, &query, entity).await?;
+            let received = result.items.len();
+            items.extend(result.items);
+            let last_page = result.total_count.div_ceil(u64::from(page_size)).max(1);
+            if u64::from(page) >= last_page || received < page_size as usize {
+                return Ok(items);
+            }
+            page += 1;
+        }
+    }
+
+    /// `GET /V1/store/storeConfigs`: one entry per store view (admin excluded by Magento).
+    /// Cheap and readable by any integration with store access, so it doubles as the
+    /// credentials check.
+    pub async fn store_configs(&self) -> Result<Vec<dto::StoreConfig>, MagentoError> {
+        self.get_json("/V1/store/storeConfigs", &[], "store config")
+            .await
+    }
+
+    /// `GET /V1/store/websites` without the `admin` website (id 0).
+    pub async fn websites(&self) -> Result<Vec<dto::Website>, MagentoError> {
+        let all: Vec<dto::Website> = self.get_json("/V1/store/websites", &[], "website").await?;
+        Ok(all.into_iter().filter(|w| w.id != 0).collect())
+    }
+
+    /// `GET /V1/store/storeViews` without the `admin` store view (id 0).
+    pub async fn store_views(&self) -> Result<Vec<dto::StoreView>, MagentoError> {
+        let all: Vec<dto::StoreView> = self
+            .get_json("/V1/store/storeViews", &[], "store view")
+            .await?;
+        Ok(all.into_iter().filter(|v| v.id != 0).collect())
+    }
+
+    /// Every attribute set, of every entity type (`entity_type_id` 4 is products on a
+    /// default install).
+    pub async fn attribute_sets(&self) -> Result<Vec<dto::AttributeSet>, MagentoError> {
+        self.search_all(
+            "/V1/products/attribute-sets/sets/list",
+            SearchCriteria::new(),
+            "attribute set",
+        )
+        .await
+    }
+
+    pub async fn tax_classes(&self) -> Result<Vec<dto::TaxClass>, MagentoError> {
+        self.search_all("/V1/taxClasses/search", SearchCriteria::new(), "tax class")
+            .await
+    }
+
+    pub async fn tax_rates(&self) -> Result<Vec<dto::TaxRate>, MagentoError> {
+        self.search_all("/V1/taxRates/search", SearchCriteria::new(), "tax rate")
+            .await
+    }
+
+    /// The payment methods the store's orders used since `since`, sorted by code.
+    ///
+    /// Magento's admin REST API cannot list a store's payment methods: the only payment
+    /// method endpoints are per cart (`/V1/carts/{id}/payment-methods`). So this reads the
+    /// orders created since `since` (`GET /V1/orders`, `created_at gteq`, projected to
+    /// their payment data, 100 per page) and collects the distinct `payment.method`
+    /// codes. The title is the order's `payment_additional_info` entry `method_title`
+    /// (the title at checkout), else `payment.additional_information[0]` when it reads
+    /// like a title (offline methods put it there), else the code itself. A method that
+    /// no order used in the window is missing, and one that was since disabled still
+    /// appears.
+    pub async fn payment_methods_seen(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<dto::PaymentMethod>, MagentoError> {
+        let criteria = SearchCriteria::new()
+            .filter("created_at", &since.format("%Y-%m-%d %H:%M:%S").to_string(), "gteq")
+            .sort("entity_id", true)
+            .fields(
+                "items[payment[method,additional_information],extension_attributes[payment_additional_info]],total_count",
+            );
+        let orders: Vec<OrderPayments> = self.search_all("/V1/orders", criteria, "order").await?;
+        let mut seen: BTreeMap<String, (String, bool)> = BTreeMap::new();
+        for order in orders {
+            let Some(payment) = order.payment else {
+                continue;
+            };
+            let Some(code) = payment.method.filter(|c| !c.trim().is_empty()) else {
+                continue;
+            };
+            let checkout_title = order
+                .extension_attributes
+                .and_then(|e| e.payment_additional_info)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|kv| kv.key == "method_title")
+                .and_then(|kv| {
+                    kv.value
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                });
+            let (title, authoritative) = match checkout_title {
+                Some(title) => (title, true),
+                None => {
+                    let fallback = payment
+                        .additional_information
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .and_then(|list| list.first())
+                        .and_then(Value::as_str)
+                        .map(str::trim)
+                        .filter(|t| looks_like_title(t))
+                        .map(str::to_owned);
+                    (fallback.unwrap_or_else(|| code.clone()), false)
+                }
+            };
+            match seen.get(&code) {
+                Some((_, true)) => {}
+                Some((_, false)) if !authoritative => {}
+                _ => {
+                    seen.insert(code, (title, authoritative));
+                }
+            }
+        }
+        Ok(seen
+            .into_iter()
+            .map(|(code, (title, _))| dto::PaymentMethod { code, title })
+            .collect())
+    }
+
+    /// MSI sources, or `None` when `/V1/inventory/sources` does not exist (404): the MSI
+    /// modules are disabled and the store runs legacy single-source stock. Call it after a
+    /// successful call like [`Self::store_configs`], so a 404 cannot mean a wrong base URL.
+    pub async fn inventory_sources(&self) -> Result<Option<Vec<dto::Source>>, MagentoError> {
+        match self
+            .search_all(
+                "/V1/inventory/sources",
+                SearchCriteria::new(),
+                "inventory source",
+            )
+            .await
+        {
+            Ok(sources) => Ok(Some(sources)),
+            Err(MagentoError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// Offline methods store their title in `additional_information[0]`; gateways store
+/// tokens, JSON or ids there, which must not become a title.
+fn looks_like_title(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().count() <= 80
+        && text.chars().any(char::is_alphabetic)
+        && !text.contains(['{', '}', '[', ']', '<', '>', '=', '|', '\\'])
+        && !text.starts_with("http")
+        && (text.contains(' ') || text.chars().next().is_some_and(char::is_uppercase))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OrderPayments {
+    #[serde(default)]
+    payment: Option<OrderPayment>,
+    #[serde(default)]
+    extension_attributes: Option<OrderExtension>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OrderPayment {
+    #[serde(default, deserialize_with = "dto::opt_string_lenient")]
+    method: Option<String>,
+    #[serde(default)]
+    additional_information: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OrderExtension {
+    #[serde(default)]
+    payment_additional_info: Option<Vec<KeyValue>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct KeyValue {
+    #[serde(default, deserialize_with = "dto::string_lenient")]
+    key: String,
+    #[serde(default)]
+    value: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials {
+            consumer_key: "consumerkey0000000000000000000001".into(),
+            consumer_secret: "consumersecret000000000000000001".into(),
+            access_token: "accesstoken000000000000000000001".into(),
+            access_token_secret: "tokensecret000000000000000000001".into(),
+        }
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_trimmed() {
+        let ok = |u: &str| {
+            MagentoClient::new(u, creds(), ClientOptions::default())
+                .map(|c| c.base_url().to_owned())
+        };
+        assert_eq!(
+            ok("http://127.0.0.1:8123/").expect("valid"),
+            "http://127.0.0.1:8123"
+        );
+        assert_eq!(
+            ok(" https://shop.example.com/index.php/ ").expect("valid"),
+            "https://shop.example.com/index.php"
+        );
+        assert_eq!(
+            ok("https://shop.example.com/rest/V1").expect("valid"),
+            "https://shop.example.com"
+        );
+        assert_eq!(
+            ok("HTTPS://Shop.Example.com:443/my shop").expect("valid"),
+            "https://shop.example.com/my%20shop"
+        );
+        for bad in [
+            "ftp://shop.example.com",
+            "shop.example.com",
+            "https://",
+            "https://u:p@shop.example.com",
+            "https://shop.example.com/?a=1",
+        ] {
+            let err = ok(bad).expect_err(bad);
+            assert_eq!(err.code(), "INVALID_REQUEST", "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_base_url_only() {
+        let client = MagentoClient::new(
+            "https://shop.example.com",
+            creds(),
+            ClientOptions::default(),
+        )
+        .expect("valid");
+        let shown = format!("{client:?}");
+        assert!(shown.contains("https://shop.example.com"));
+        assert!(
+            !shown.contains("secret")
+                && !shown.contains("accesstoken")
+                && !shown.contains("consumerkey"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn titles_come_only_from_text_that_reads_like_one() {
+        assert!(looks_like_title("Check / Money order"));
+        assert!(looks_like_title("Braintree"));
+        assert!(!looks_like_title("{\"token\":\"x\"}"));
+        assert!(!looks_like_title("a1b2c3d4e5"));
+        assert!(!looks_like_title("https://pay.example.com/r/1"));
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_reported_as_unreachable() {
+        // Bind then drop, so nothing listens on the port.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let client = MagentoClient::new(
+            &format!("http://127.0.0.1:{port}"),
+            creds(),
+            ClientOptions::default(),
+        )
+        .expect("valid");
+        let err = client.store_configs().await.expect_err("nothing listens");
+        assert!(matches!(err, MagentoError::Unreachable { .. }), "{err:?}");
+        assert_eq!(err.code(), "STORE_UNREACHABLE");
+        assert!(err.is_retryable());
+        assert!(!err.to_string().contains("secret"));
+    }
+}

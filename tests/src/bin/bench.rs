@@ -1,0 +1,93 @@
+//! `cargo run --release -p tests --bin bench [-- --only PREFIX]`: one line per figure,
+//! `figure=NAME value=NUMBER unit=UNIT target=OPNUMBER`.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Figure {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    target: &'static str,
+}
+
+fn print(f: &Figure) {
+    println!(
+        "figure={} value={:.1} unit={} target={}",
+        f.name, f.value, f.unit, f.target
+    );
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Starts `serve --demo` on a fresh database: time until it serves, then its idle memory.
+async fn serve_demo() -> anyhow::Result<Vec<Figure>> {
+    let env = tests::Env::new("bench_demo").await;
+    let started = Instant::now();
+    let mut child = env
+        .command(&["serve", "--demo"])
+        .env_remove("STOCKBRIDGE_SECRET_KEYS")
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut ready = None;
+    while let Some(line) =
+        tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await??
+    {
+        if line.contains("\"listening\"") {
+            ready = Some(started.elapsed());
+            break;
+        }
+    }
+    let ready = ready.ok_or_else(|| anyhow::anyhow!("serve --demo never announced itself"))?;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // Let the metadata job finish and the process settle.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
+    let rss = rss_mib(pid).ok_or_else(|| anyhow::anyhow!("cannot read /proc/{pid}/status"))?;
+    child.kill().await?;
+    migration::database::drop_test_database(&env.database_url).await?;
+    Ok(vec![
+        Figure {
+            name: "serve.demo_ready",
+            value: ready.as_secs_f64() * 1000.0,
+            unit: "ms",
+            target: "<=5000",
+        },
+        Figure {
+            name: "serve.idle_rss",
+            value: rss,
+            unit: "MiB",
+            target: "<=100",
+        },
+    ])
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|prefix| name.starts_with(prefix))
+    };
+    if wanted("serve.") {
+        for figure in serve_demo().await? {
+            print(&figure);
+        }
+    }
+    Ok(())
+}
