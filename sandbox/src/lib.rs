@@ -24,6 +24,9 @@ pub struct SandboxOptions {
     /// `true`: the MSI modules are installed and `/V1/inventory/sources` exists; `false`:
     /// it answers 404 like a store running legacy stock.
     pub msi: bool,
+    /// Added before every REST answer, like a slow shop (a store under load, a far
+    /// region); zero by default.
+    pub latency: std::time::Duration,
 }
 
 impl Default for SandboxOptions {
@@ -31,12 +34,14 @@ impl Default for SandboxOptions {
         Self {
             credentials: None,
             msi: true,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
 
 pub(crate) struct State {
     pub msi: bool,
+    pub latency: std::time::Duration,
     pub verifier: auth::Verifier,
     pub seed: seed::Seed,
 }
@@ -114,6 +119,7 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
     let credentials = options.credentials.unwrap_or_else(random_credentials);
     let state = web::Data::new(State {
         msi: options.msi,
+        latency: options.latency,
         verifier: auth::Verifier::new(credentials.clone()),
         seed: seed::seed(&base_url, chrono::Utc::now()),
     });

@@ -96,6 +96,9 @@ pub(crate) async fn dispatch(req: HttpRequest, state: web::Data<State>) -> HttpR
     let Some(route) = match_route(req.method(), service, state.msi) else {
         return ApiError::route_not_found().into_response();
     };
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
     if let Err(err) = state.verifier.verify(&req, route.acl_resource()) {
         return err.into_response();
     }

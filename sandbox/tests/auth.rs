@@ -49,7 +49,7 @@ async fn random_credentials_look_like_magentos_and_given_ones_are_used() {
         ([127, 0, 0, 1], 0).into(),
         SandboxOptions {
             credentials: Some(fixed.clone()),
-            msi: true,
+            ..SandboxOptions::default()
         },
     )
     .await

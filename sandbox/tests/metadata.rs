@@ -14,8 +14,8 @@ async fn start(msi: bool) -> RunningSandbox {
     sandbox::start(
         ([127, 0, 0, 1], 0).into(),
         SandboxOptions {
-            credentials: None,
             msi,
+            ..SandboxOptions::default()
         },
     )
     .await

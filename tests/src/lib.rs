@@ -42,7 +42,7 @@ mutation($input: StoreConnectInput!) {
 pub const JOB: &str = r#"
 query($id: ID!) {
   job(id: $id) {
-    id kind state phase totalCount processedCount failedCount attempts lastError
+    id kind state phase totalCount processedCount failedCount attempts lastError cancelRequested
     results { nodes { index key outcome errorCode } }
   }
 }"#;

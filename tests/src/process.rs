@@ -85,29 +85,54 @@ impl Env {
 
     /// Deletes every Redis key of this test's namespace, as if Redis lost them.
     pub async fn flush_redis_namespace(&self) {
-        let client = redis::Client::open(self.redis_url.as_str()).expect("redis url");
-        let mut conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("redis");
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.redis_namespace))
-            .query_async(&mut conn)
-            .await
-            .expect("KEYS");
-        if !keys.is_empty() {
-            let _: () = redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut conn)
-                .await
-                .expect("DEL");
-        }
+        delete_namespace(&self.redis_url, &self.redis_namespace).await;
     }
 
     pub async fn db(&self) -> sea_orm::DatabaseConnection {
         sea_orm::Database::connect(&self.database_url)
             .await
             .expect("test database")
+    }
+}
+
+async fn delete_namespace(redis_url: &str, namespace: &str) {
+    let Ok(client) = redis::Client::open(redis_url) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{namespace}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+    }
+}
+
+impl Drop for Env {
+    /// Drops the test's database and Redis keys (processes still connected are cut off).
+    fn drop(&mut self) {
+        let database_url = self.database_url.clone();
+        let redis_url = self.redis_url.clone();
+        let namespace = self.redis_namespace.clone();
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Err(err) = migration::database::drop_test_database(&database_url).await {
+                    eprintln!("could not drop {database_url}: {err}");
+                }
+                delete_namespace(&redis_url, &namespace).await;
+            });
+        });
+        let _ = cleanup.join();
     }
 }
 

@@ -91,11 +91,7 @@ impl WsClient {
             let kind = message["type"].as_str().unwrap_or_default().to_owned();
             messages.push(message.clone());
             match kind.as_str() {
-                "next" => {
-                    if !on_next(&message["payload"]) {
-                        break;
-                    }
-                }
+                "next" if !on_next(&message["payload"]) => break,
                 "error" | "complete" => break,
                 _ => {}
             }

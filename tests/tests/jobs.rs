@@ -166,6 +166,48 @@ async fn a_queued_job_is_cancelled_at_once_and_never_runs() {
 }
 
 #[tokio::test]
+async fn a_running_job_stops_at_its_next_check_when_cancelled() {
+    let env = Env::new("jobs_cancel_running").await;
+    let admin = env.api_key("Acme", "admin").await;
+    let server = Server::start(&env, &[]).await;
+    let gql = server.gql(Some(&admin));
+    // A slow shop: each metadata step takes long enough to cancel in between.
+    let options = sandbox::SandboxOptions {
+        latency: Duration::from_millis(400),
+        ..Default::default()
+    };
+    let slow = sandbox::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .expect("sandbox");
+    let job_id = connect_store(&gql, &slow, "Slow shop").await["job"]["id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    tests::eventually("the job to run", Duration::from_secs(20), || async {
+        let job = gql.data(tests::JOB, json!({ "id": job_id })).await["job"].clone();
+        (job["state"] == "RUNNING").then_some(())
+    })
+    .await;
+    let cancel = gql
+        .data(
+            "mutation($id: ID!) { jobCancel(jobId: $id) { job { state cancelRequested } } }",
+            json!({ "id": job_id }),
+        )
+        .await;
+    assert_eq!(
+        cancel["jobCancel"]["job"]["cancelRequested"], true,
+        "{cancel}"
+    );
+    let job = finished_job(&gql, &job_id).await;
+    assert_eq!(job["state"], "CANCELLED", "{job}");
+    let processed = job["processedCount"].as_i64().expect("count");
+    assert!(
+        processed < job["totalCount"].as_i64().expect("total"),
+        "it stopped early: {job}"
+    );
+}
+
+#[tokio::test]
 async fn a_job_whose_redis_task_was_lost_still_runs_exactly_once() {
     let env = Env::new("jobs_reaper").await;
     let admin = env.api_key("Acme", "admin").await;

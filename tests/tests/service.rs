@@ -216,3 +216,35 @@ async fn serve_demo_seeds_an_organisation_and_connects_the_sandbox() {
     assert_eq!(stores["stores"][0]["name"], "Demo Sandbox");
     assert_eq!(stores["stores"][0]["stockMode"], "MSI");
 }
+
+#[tokio::test]
+async fn migrate_creates_a_missing_database_and_is_idempotent() {
+    let env = Env::new("migrate").await;
+    let missing = format!("{}_new", env.database_url);
+    for _ in 0..2 {
+        let output = env
+            .command(&["migrate"])
+            .env("DATABASE_URL", &missing)
+            .output()
+            .await
+            .expect("runs");
+        assert!(output.status.success(), "migrate failed");
+    }
+    let db = sea_orm::Database::connect(&missing)
+        .await
+        .expect("the database now exists");
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) FROM seaql_migrations".to_owned(),
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.try_get_by_index::<i64>(0).expect("count"), 1);
+    db.close().await.expect("close");
+    migration::database::drop_test_database(&missing)
+        .await
+        .expect("drop");
+}

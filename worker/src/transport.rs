@@ -47,7 +47,16 @@ impl RedisTransport {
         let conn = apalis_redis::connect(config.redis_url.as_str()).await?;
         // The queue is always named: apalis would otherwise name it after the Rust type,
         // and moving the type would silently orphan queued jobs.
-        let apalis_config = Config::default().queue(config.queue_name());
+        //
+        // apalis-core 1.0's interval poll strategy replaces a fired timer without
+        // arming it, so an idle worker can sleep until its next heartbeat (30 s by
+        // default) even with a short poll interval. A 2 s heartbeat bounds that stall;
+        // 150 missed beats keep the 5-minute window before another worker takes over
+        // a silent worker's tasks (our claim step admits one delivery anyway).
+        let apalis_config = Config::default()
+            .queue(config.queue_name())
+            .heartbeat_interval(std::time::Duration::from_secs(2))
+            .missed_heartbeats(150);
         let storage = RedisStorage::new(conn.clone()).with_config(apalis_config.clone());
         Ok(Self {
             storage,

@@ -55,7 +55,6 @@ async fn serve_demo() -> anyhow::Result<Vec<Figure>> {
     let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
     let rss = rss_mib(pid).ok_or_else(|| anyhow::anyhow!("cannot read /proc/{pid}/status"))?;
     child.kill().await?;
-    migration::database::drop_test_database(&env.database_url).await?;
     Ok(vec![
         Figure {
             name: "serve.demo_ready",
