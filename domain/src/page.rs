@@ -27,6 +27,20 @@ impl Cursor {
     }
 }
 
+/// The rows after `after` in newest-first `(created_at, id)` order: a row-value
+/// comparison, so the index on `(org_id, created_at DESC, id DESC)` serves it.
+pub fn after_cursor(after: Option<Cursor>) -> Option<sea_orm::sea_query::SimpleExpr> {
+    after.map(|c| {
+        sea_orm::sea_query::Expr::cust_with_values(
+            "(created_at, id) < ($1, $2)",
+            [
+                sea_orm::Value::from(c.created_at),
+                sea_orm::Value::from(c.id),
+            ],
+        )
+    })
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageRequest {
     pub first: Option<u64>,

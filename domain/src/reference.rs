@@ -353,14 +353,8 @@ pub async fn customers(
             [name.clone()],
         ));
     }
-    if let Some(after) = page.after {
-        query = query.filter(Expr::cust_with_values(
-            "(created_at, id) < ($1, $2)",
-            [
-                sea_orm::Value::from(after.created_at),
-                sea_orm::Value::from(after.id),
-            ],
-        ));
+    if let Some(after) = crate::page::after_cursor(page.after) {
+        query = query.filter(after);
     }
     let limit = page.limit();
     let rows = query

@@ -1,7 +1,7 @@
 use async_graphql::{Enum, ErrorExtensions, SimpleObject};
 
+use domain::DomainError;
 use domain::auth::Role;
-use domain::{DomainError, ErrorCode};
 
 /// A business failure the caller can fix, in a mutation's payload.
 #[derive(Debug, Clone, SimpleObject)]
@@ -13,6 +13,7 @@ pub struct UserError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "domain::ErrorCode")]
 pub enum UserErrorCode {
     RequiresSetting,
     OutOfRange,
@@ -23,22 +24,6 @@ pub enum UserErrorCode {
     MagentoError,
     AlreadyExists,
     Invalid,
-}
-
-impl From<ErrorCode> for UserErrorCode {
-    fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::RequiresSetting => Self::RequiresSetting,
-            ErrorCode::OutOfRange => Self::OutOfRange,
-            ErrorCode::NotFound => Self::NotFound,
-            ErrorCode::InvalidCombination => Self::InvalidCombination,
-            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
-            ErrorCode::StoreUnreachable => Self::StoreUnreachable,
-            ErrorCode::MagentoError => Self::MagentoError,
-            ErrorCode::AlreadyExists => Self::AlreadyExists,
-            ErrorCode::Invalid => Self::Invalid,
-        }
-    }
 }
 
 pub fn unauthenticated() -> async_graphql::Error {

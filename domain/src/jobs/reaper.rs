@@ -7,16 +7,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use entities::enums::JobState;
 use entities::job;
 
 use super::Ticket;
-use super::store::progress_payload;
+use super::store::transition;
 use crate::Services;
 use crate::error::DomainResult;
-use crate::events;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReaperConfig {
@@ -85,43 +84,23 @@ pub async fn reap_once(services: &Services, config: &ReaperConfig) -> DomainResu
 /// reapers (one per process) never both requeue it.
 async fn requeue(services: &Services, stale: &job::Model, seen: JobState) -> DomainResult<bool> {
     let task_id = services.queue.new_task_id();
-    let txn = services.db.begin().await?;
-    let updated = job::Entity::update_many()
+    let update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(JobState::Queued))
         .col_expr(job::Column::TaskId, Expr::value(task_id.clone()))
         .col_expr(job::Column::RunAfter, Expr::value(Utc::now()))
-        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(stale.id))
         .filter(job::Column::State.eq(seen))
-        .filter(job::Column::TaskId.eq(stale.task_id.clone()))
-        .exec_with_returning(&txn)
-        .await?;
-    let Some(job) = updated.into_iter().next() else {
-        txn.rollback().await?;
+        .filter(job::Column::TaskId.eq(stale.task_id.clone()));
+    let Some(job) = transition(&services.db, update).await? else {
         return Ok(false);
     };
-    if seen == JobState::Running {
-        events::append(
-            &txn,
-            job.org_id,
-            job.store_id,
-            Some(job.id),
-            "job.progress",
-            progress_payload(&job),
-        )
-        .await?;
-    }
-    txn.commit().await?;
     tracing::info!(job_id = %job.id, was = ?seen, "reaper re-enqueued a job");
-    if let Err(err) = services
-        .queue
-        .push(Ticket {
-            job_id: job.id,
-            task_id,
-            run_after: job.run_after,
-        })
-        .await
-    {
+    let ticket = Ticket {
+        job_id: job.id,
+        task_id,
+        run_after: job.run_after,
+    };
+    if let Err(err) = services.queue.push(ticket).await {
         tracing::warn!(job_id = %job.id, %err, "reaper could not push; will try again");
     }
     Ok(true)

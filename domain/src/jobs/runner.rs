@@ -16,7 +16,7 @@ use uuid::Uuid;
 use entities::enums::{JobItemOutcome, JobState};
 use entities::job;
 
-use super::store::progress_payload;
+use super::store::{progress_payload, transition};
 use super::{JobKind, Ticket, retry_delay};
 use crate::Services;
 use crate::error::{DomainError, DomainResult};
@@ -153,24 +153,10 @@ impl JobContext {
         &self,
         change: impl FnOnce(sea_orm::UpdateMany<job::Entity>) -> sea_orm::UpdateMany<job::Entity>,
     ) -> DomainResult<()> {
-        let txn = self.services.db.begin().await?;
         let query = job::Entity::update_many()
-            .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
             .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
             .filter(job::Column::Id.eq(self.job.id));
-        let updated = change(query).exec_with_returning(&txn).await?;
-        if let Some(job) = updated.first() {
-            events::append(
-                &txn,
-                job.org_id,
-                job.store_id,
-                Some(job.id),
-                "job.progress",
-                progress_payload(job),
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        transition(&self.services.db, change(query)).await?;
         Ok(())
     }
 }
@@ -197,9 +183,8 @@ fn truncate(text: &str, max: usize) -> String {
 /// Moves a due, queued job to running and counts the attempt; `None` when another
 /// delivery already has it, it was cancelled, or it is not due yet.
 async fn claim(services: &Services, job_id: Uuid) -> DomainResult<Option<job::Model>> {
-    let txn = services.db.begin().await?;
     let now = Utc::now();
-    let claimed = job::Entity::update_many()
+    let update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(JobState::Running))
         .col_expr(
             job::Column::Attempts,
@@ -210,29 +195,12 @@ async fn claim(services: &Services, job_id: Uuid) -> DomainResult<Option<job::Mo
             Expr::cust("coalesce(started_at, now())"),
         )
         .col_expr(job::Column::HeartbeatAt, Expr::value(now))
-        .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::State.eq(JobState::Queued))
         .filter(job::Column::CancelRequested.eq(false))
         // A scheduled retry delivered early (or twice) waits for its own delivery.
-        .filter(job::Column::RunAfter.lte(now + chrono::Duration::seconds(1)))
-        .exec_with_returning(&txn)
-        .await?;
-    let Some(job) = claimed.into_iter().next() else {
-        txn.rollback().await?;
-        return Ok(None);
-    };
-    events::append(
-        &txn,
-        job.org_id,
-        job.store_id,
-        Some(job.id),
-        "job.progress",
-        progress_payload(&job),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Some(job))
+        .filter(job::Column::RunAfter.lte(now + chrono::Duration::seconds(1)));
+    transition(&services.db, update).await
 }
 
 async fn finish(
@@ -242,32 +210,18 @@ async fn finish(
     phase: Option<String>,
     error: Option<String>,
 ) -> DomainResult<()> {
-    let txn = services.db.begin().await?;
-    let mut query = job::Entity::update_many()
+    let mut update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(state))
         .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
-        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::State.eq(JobState::Running));
     if let Some(phase) = phase {
-        query = query.col_expr(job::Column::Phase, Expr::value(phase));
+        update = update.col_expr(job::Column::Phase, Expr::value(phase));
     }
     if let Some(error) = error {
-        query = query.col_expr(job::Column::LastError, Expr::value(truncate(&error, 2000)));
+        update = update.col_expr(job::Column::LastError, Expr::value(truncate(&error, 2000)));
     }
-    let updated = query.exec_with_returning(&txn).await?;
-    if let Some(job) = updated.first() {
-        events::append(
-            &txn,
-            job.org_id,
-            job.store_id,
-            Some(job.id),
-            "job.progress",
-            progress_payload(job),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+    transition(&services.db, update).await?;
     Ok(())
 }
 
@@ -279,8 +233,7 @@ async fn schedule_retry(
     let delay = retry_delay(job.attempts);
     let run_after = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
     let task_id = services.queue.new_task_id();
-    let txn = services.db.begin().await?;
-    let updated = job::Entity::update_many()
+    let update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(JobState::Queued))
         .col_expr(job::Column::RunAfter, Expr::value(run_after))
         .col_expr(job::Column::TaskId, Expr::value(task_id.clone()))
@@ -289,23 +242,9 @@ async fn schedule_retry(
             job::Column::Phase,
             Expr::value(format!("retrying after attempt {}", job.attempts)),
         )
-        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(job.id))
-        .filter(job::Column::State.eq(JobState::Running))
-        .exec_with_returning(&txn)
-        .await?;
-    if let Some(job) = updated.first() {
-        events::append(
-            &txn,
-            job.org_id,
-            job.store_id,
-            Some(job.id),
-            "job.progress",
-            progress_payload(job),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+        .filter(job::Column::State.eq(JobState::Running));
+    transition(&services.db, update).await?;
     let ticket = Ticket {
         job_id: job.id,
         task_id,
@@ -396,28 +335,13 @@ fn final_state(processed: i32, failed: i32) -> JobState {
 
 /// A queued job whose cancel was requested between enqueue and delivery.
 async fn cancel_if_requested(services: &Services, job_id: Uuid) -> DomainResult<()> {
-    let txn = services.db.begin().await?;
-    let updated = job::Entity::update_many()
+    let update = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(JobState::Cancelled))
         .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
-        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::State.eq(JobState::Queued))
-        .filter(job::Column::CancelRequested.eq(true))
-        .exec_with_returning(&txn)
-        .await?;
-    if let Some(job) = updated.first() {
-        events::append(
-            &txn,
-            job.org_id,
-            job.store_id,
-            Some(job.id),
-            "job.progress",
-            progress_payload(job),
-        )
-        .await?;
-    }
-    txn.commit().await?;
+        .filter(job::Column::CancelRequested.eq(true));
+    transition(&services.db, update).await?;
     Ok(())
 }
 

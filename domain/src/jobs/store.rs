@@ -26,6 +26,35 @@ pub struct NewJob {
     pub idempotency_key: Option<String>,
 }
 
+/// Applies a guarded update to one job (its filters say from which state) and appends
+/// the resulting progress event, in one transaction. `None` when the guard matched
+/// nothing, i.e. another process got there first.
+pub(crate) async fn transition(
+    db: &DatabaseConnection,
+    update: sea_orm::UpdateMany<job::Entity>,
+) -> DomainResult<Option<job::Model>> {
+    let txn = db.begin().await?;
+    let updated = update
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .exec_with_returning(&txn)
+        .await?;
+    let Some(job) = updated.into_iter().next() else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    events::append(
+        &txn,
+        job.org_id,
+        job.store_id,
+        Some(job.id),
+        "job.progress",
+        progress_payload(&job),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(job))
+}
+
 pub(crate) fn progress_payload(job: &job::Model) -> serde_json::Value {
     json!({
         "state": job.state,
@@ -137,14 +166,8 @@ pub async fn list(
     if let Some(store_id) = filter.store_id {
         query = query.filter(job::Column::StoreId.eq(store_id));
     }
-    if let Some(after) = page.after {
-        query = query.filter(Expr::cust_with_values(
-            "(created_at, id) < ($1, $2)",
-            [
-                sea_orm::Value::from(after.created_at),
-                sea_orm::Value::from(after.id),
-            ],
-        ));
+    if let Some(after) = crate::page::after_cursor(page.after) {
+        query = query.filter(after);
     }
     let limit = page.limit();
     let rows = query
