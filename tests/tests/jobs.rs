@@ -208,6 +208,59 @@ async fn a_running_job_stops_at_its_next_check_when_cancelled() {
 }
 
 #[tokio::test]
+async fn a_transient_failure_is_retried_with_backoff_by_our_own_attempt_count() {
+    let env = Env::new("jobs_retry").await;
+    let admin = env.api_key("Acme", "admin").await;
+    let api = Server::start(&env, &["--no-workers"]).await;
+    let gql = api.gql(Some(&admin));
+    let shop = start_sandbox().await;
+    let (base_url, credentials) = (shop.base_url.clone(), shop.credentials.clone());
+    let job_id = connect_store(&gql, &shop, "Flaky shop").await["job"]["id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    // The shop goes down between connecting and the metadata refresh.
+    shop.stop().await;
+    let _worker = WorkerProcess::start(&env, &[]).await;
+    let retrying = tests::eventually(
+        "a failed first attempt",
+        Duration::from_secs(20),
+        || async {
+            let job = gql.data(tests::JOB, json!({ "id": job_id })).await["job"].clone();
+            (job["attempts"] == 1 && job["state"] == "QUEUED").then_some(job)
+        },
+    )
+    .await;
+    assert!(
+        retrying["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("store_configs")),
+        "{retrying}"
+    );
+
+    // Back up on the same address with the same integration: the retry succeeds.
+    let port: u16 = base_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let options = sandbox::SandboxOptions {
+        credentials: Some(credentials),
+        ..Default::default()
+    };
+    let _back = sandbox::start(([127, 0, 0, 1], port).into(), options)
+        .await
+        .expect("sandbox restarts");
+    let job = finished_job(&gql, &job_id).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(job["attempts"], 2);
+    assert_eq!(
+        job["processedCount"], job["totalCount"],
+        "items of the failed attempt are not counted twice"
+    );
+}
+
+#[tokio::test]
 async fn a_job_whose_redis_task_was_lost_still_runs_exactly_once() {
     let env = Env::new("jobs_reaper").await;
     let admin = env.api_key("Acme", "admin").await;

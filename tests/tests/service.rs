@@ -215,6 +215,25 @@ async fn serve_demo_seeds_an_organisation_and_connects_the_sandbox() {
         .await;
     assert_eq!(stores["stores"][0]["name"], "Demo Sandbox");
     assert_eq!(stores["stores"][0]["stockMode"], "MSI");
+
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("stockbridge_jobs{kind=\"STORE_METADATA_REFRESH\",state=\"succeeded\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("stockbridge_magento_requests_total{")
+                && l.contains("endpoint=\"/V1/taxRates/search\"")
+                && l.contains("outcome=\"200\"")),
+        "Magento calls are counted by store, endpoint and outcome: {metrics}"
+    );
 }
 
 #[tokio::test]

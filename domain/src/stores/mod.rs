@@ -192,7 +192,8 @@ pub async fn connect(
         id: Set(store_id),
         org_id: Set(org_id),
         name: Set(input.name.trim().to_owned()),
-        base_url: Set(base_url),
+        // The client's form of the URL is what it signs; keep exactly that.
+        base_url: Set(client.base_url().to_owned()),
         status: Set(StoreStatus::Connected),
         connected_at: Set(now),
         secret_key_id: Set(key_id),
