@@ -8,13 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use prometheus::{IntCounterVec, Opts};
 use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::dto::{self, SearchResult};
 use crate::error::MagentoError;
 use crate::oauth::{self, Credentials, OAuthParams};
+use crate::resilience::{Limiter, RetryPolicy, StoreLimits, limiter_for};
 use crate::search::SearchCriteria;
 
 #[derive(Clone, Debug)]
@@ -22,8 +21,11 @@ pub struct ClientOptions {
     /// Whole request, body included.
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    /// The `store` label of the request metric (e.g. our store id).
+    /// The `store` label of the request metric (e.g. our store id); also keys the
+    /// per-store limits.
     pub store_label: String,
+    pub retry: RetryPolicy,
+    pub limits: StoreLimits,
 }
 
 impl Default for ClientOptions {
@@ -32,6 +34,8 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             store_label: "unlabelled".to_owned(),
+            retry: RetryPolicy::default(),
+            limits: StoreLimits::default(),
         }
     }
 }
@@ -45,6 +49,8 @@ struct Inner {
     base_url: String,
     credentials: Credentials,
     store_label: String,
+    retry: RetryPolicy,
+    limiter: Arc<Limiter>,
 }
 
 /// A handle on one store. Cheap to clone: clones share the connection pool.
@@ -162,7 +168,9 @@ impl MagentoClient {
                 http,
                 base_url,
                 credentials,
+                limiter: limiter_for(&options.store_label, &options.limits),
                 store_label: options.store_label,
+                retry: options.retry,
             }),
             page_size: DEFAULT_PAGE_SIZE,
         })
@@ -196,9 +204,46 @@ impl MagentoClient {
         }
     }
 
-    /// One signed GET. `endpoint` is the path template used as metric label, `path` the
-    /// concrete path after `/rest`.
+    /// A signed GET, retried while the failure may heal by itself (within the store's
+    /// limits, signed afresh each time). `endpoint` is the path template used as metric
+    /// label, `path` the concrete path after `/rest`. GETs change nothing, so a retry
+    /// never doubles an effect.
     async fn get_bytes(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<Vec<u8>, MagentoError> {
+        let policy = &self.inner.retry;
+        let mut attempt = 1;
+        loop {
+            let result = {
+                let _slot = self.inner.limiter.acquire().await;
+                self.get_once(endpoint, path, query).await
+            };
+            match result {
+                Err(err) if err.is_retryable() && attempt < policy.max_attempts => {
+                    let retry_after = match &err {
+                        MagentoError::Throttled {
+                            retry_after_seconds,
+                        } => *retry_after_seconds,
+                        _ => None,
+                    };
+                    let delay = policy.delay(attempt, retry_after, rand::random());
+                    tracing::info!(
+                        store = %self.inner.store_label, endpoint, attempt, ?delay, error = %err,
+                        "retrying a Magento request"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One signed GET.
+    async fn get_once(
         &self,
         endpoint: &'static str,
         path: &str,
@@ -376,53 +421,34 @@ impl MagentoClient {
         since: DateTime<Utc>,
     ) -> Result<Vec<dto::PaymentMethod>, MagentoError> {
         let criteria = SearchCriteria::new()
-            .filter("created_at", &since.format("%Y-%m-%d %H:%M:%S").to_string(), "gteq")
+            .filter("created_at", &crate::window::magento_timestamp(since), "gteq")
             .sort("entity_id", true)
             .fields(
-                "items[payment[method,additional_information],extension_attributes[payment_additional_info]],total_count",
+                "items[entity_id,increment_id,payment[method,additional_information],extension_attributes[payment_additional_info]],total_count",
             );
-        let orders: Vec<OrderPayments> = self.search_all("/V1/orders", criteria, "order").await?;
+        let orders: Vec<dto::Order> = self.search_all("/V1/orders", criteria, "order").await?;
+        // code -> (title, whether the title is the checkout title rather than a guess)
         let mut seen: BTreeMap<String, (String, bool)> = BTreeMap::new();
-        for order in orders {
-            let Some(payment) = order.payment else {
+        for order in &orders {
+            let Some(code) = order
+                .payment
+                .as_ref()
+                .map(|p| p.method.trim())
+                .filter(|c| !c.is_empty())
+            else {
                 continue;
             };
-            let Some(code) = payment.method.filter(|c| !c.trim().is_empty()) else {
-                continue;
-            };
-            let checkout_title = order
+            let authoritative = order
                 .extension_attributes
-                .and_then(|e| e.payment_additional_info)
-                .unwrap_or_default()
-                .into_iter()
-                .find(|kv| kv.key == "method_title")
-                .and_then(|kv| {
-                    kv.value
-                        .as_str()
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_owned)
-                });
-            let (title, authoritative) = match checkout_title {
-                Some(title) => (title, true),
-                None => {
-                    let fallback = payment
-                        .additional_information
-                        .as_ref()
-                        .and_then(Value::as_array)
-                        .and_then(|list| list.first())
-                        .and_then(Value::as_str)
-                        .map(str::trim)
-                        .filter(|t| looks_like_title(t))
-                        .map(str::to_owned);
-                    (fallback.unwrap_or_else(|| code.clone()), false)
-                }
-            };
-            match seen.get(&code) {
+                .payment_additional_info
+                .iter()
+                .any(|info| info.key == "method_title" && !info.value.trim().is_empty());
+            let title = order.payment_method_title().unwrap_or(code).to_owned();
+            match seen.get(code) {
                 Some((_, true)) => {}
                 Some((_, false)) if !authoritative => {}
                 _ => {
-                    seen.insert(code, (title, authoritative));
+                    seen.insert(code.to_owned(), (title, authoritative));
                 }
             }
         }
@@ -449,47 +475,6 @@ impl MagentoClient {
             Err(other) => Err(other),
         }
     }
-}
-
-/// Offline methods store their title in `additional_information[0]`; gateways store
-/// tokens, JSON or ids there, which must not become a title.
-fn looks_like_title(text: &str) -> bool {
-    !text.is_empty()
-        && text.chars().count() <= 80
-        && text.chars().any(char::is_alphabetic)
-        && !text.contains(['{', '}', '[', ']', '<', '>', '=', '|', '\\'])
-        && !text.starts_with("http")
-        && (text.contains(' ') || text.chars().next().is_some_and(char::is_uppercase))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct OrderPayments {
-    #[serde(default)]
-    payment: Option<OrderPayment>,
-    #[serde(default)]
-    extension_attributes: Option<OrderExtension>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct OrderPayment {
-    #[serde(default, deserialize_with = "dto::opt_string_lenient")]
-    method: Option<String>,
-    #[serde(default)]
-    additional_information: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct OrderExtension {
-    #[serde(default)]
-    payment_additional_info: Option<Vec<KeyValue>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct KeyValue {
-    #[serde(default, deserialize_with = "dto::string_lenient")]
-    key: String,
-    #[serde(default)]
-    value: Value,
 }
 
 #[cfg(test)]
@@ -555,15 +540,6 @@ mod tests {
                 && !shown.contains("consumerkey"),
             "{shown}"
         );
-    }
-
-    #[test]
-    fn titles_come_only_from_text_that_reads_like_one() {
-        assert!(looks_like_title("Check / Money order"));
-        assert!(looks_like_title("Braintree"));
-        assert!(!looks_like_title("{\"token\":\"x\"}"));
-        assert!(!looks_like_title("a1b2c3d4e5"));
-        assert!(!looks_like_title("https://pay.example.com/r/1"));
     }
 
     #[tokio::test]

@@ -4,6 +4,8 @@
 //! small fixed catalogue of store metadata and orders. It knows nothing of Stockbridge.
 
 mod auth;
+mod control;
+pub mod faults;
 mod query;
 mod response;
 mod routes;
@@ -39,7 +41,11 @@ impl Default for SandboxOptions {
     }
 }
 
+pub use faults::{FaultKind, FaultSpec};
+
 pub(crate) struct State {
+    pub faults: faults::Faults,
+    pub stats: faults::Stats,
     pub msi: bool,
     pub latency: std::time::Duration,
     pub verifier: auth::Verifier,
@@ -118,6 +124,8 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
     let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
     let credentials = options.credentials.unwrap_or_else(random_credentials);
     let state = web::Data::new(State {
+        faults: faults::Faults::default(),
+        stats: faults::Stats::default(),
         msi: options.msi,
         latency: options.latency,
         verifier: auth::Verifier::new(credentials.clone()),

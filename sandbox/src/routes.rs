@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use crate::State;
+use crate::faults::Action;
 use crate::query::app_params;
 use crate::response::{ApiError, json_response};
 use crate::search::{self, Criteria, SearchError};
@@ -86,7 +87,14 @@ fn required_search(rows: &[Value], criteria: Option<Criteria>) -> Result<Value, 
     })
 }
 
-pub(crate) async fn dispatch(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+pub(crate) async fn dispatch(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if let Some(control) = req.path().strip_prefix("/sandbox/") {
+        return crate::control::handle(&req, control, &body, &state);
+    }
     let Some(service) = service_path(req.path()) else {
         // Outside the REST area a real shop would render its storefront 404 page.
         return HttpResponse::NotFound()
@@ -96,8 +104,26 @@ pub(crate) async fn dispatch(req: HttpRequest, state: web::Data<State>) -> HttpR
     let Some(route) = match_route(req.method(), service, state.msi) else {
         return ApiError::route_not_found().into_response();
     };
+    let _in_flight = state.stats.enter();
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
+    }
+    // Faults strike before authentication, as a proxy or an overloaded PHP pool would,
+    // so a failed attempt never uses up the client's nonce.
+    let mut malformed = false;
+    match state.faults.take(service) {
+        None => {}
+        Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Action::Hang(delay)) => {
+            tokio::time::sleep(delay).await;
+            return ApiError::internal().into_response();
+        }
+        Some(Action::Respond {
+            status,
+            retry_after,
+        }) => return fault_response(status, retry_after),
+        Some(Action::Drop) => return dropped_connection(),
+        Some(Action::Malformed) => malformed = true,
     }
     if let Err(err) = state.verifier.verify(&req, route.acl_resource()) {
         return err.into_response();
@@ -139,6 +165,9 @@ pub(crate) async fn dispatch(req: HttpRequest, state: web::Data<State>) -> HttpR
             }),
     };
     match result {
+        Ok(_) if malformed => HttpResponse::Ok()
+            .content_type("application/json; charset=utf-8")
+            .body(r#"{"items":[{"id":1,"code":"def"#),
         Ok(body) => {
             let body = match params.get("fields") {
                 Some(spec) => search::project(&body, &search::parse_fields(spec)),
@@ -148,6 +177,45 @@ pub(crate) async fn dispatch(req: HttpRequest, state: web::Data<State>) -> HttpR
         }
         Err(err) => err.into_response(),
     }
+}
+
+/// A fault's answer: 429 as Magento's backpressure renders it, a masked PHP error for
+/// 500, and a gateway's HTML page for 502–504.
+fn fault_response(status: u16, retry_after: Option<u64>) -> HttpResponse {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = match status {
+        429 => ApiError::new(code, "Too Many Requests").into_response(),
+        500 => ApiError::internal().into_response(),
+        _ => HttpResponse::build(code)
+            .content_type("text/html")
+            .body(format!(
+                "<html><body><h1>{status} {}</h1></body></html>",
+                code.canonical_reason().unwrap_or("Error")
+            )),
+    };
+    if let Some(seconds) = retry_after
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Starts an answer and breaks the connection off mid-body, as a crashed PHP worker or
+/// a proxy reset does.
+fn dropped_connection() -> HttpResponse {
+    let body = futures_util::stream::iter([
+        Ok(web::Bytes::from_static(b"{\"items\":[")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped by fault",
+        )),
+    ]);
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body)
 }
 
 #[cfg(test)]

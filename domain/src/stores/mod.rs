@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use entities::enums::{StockMode, StoreStatus};
 use entities::{customer, location, magento_setting, magento_store};
-use magento::{ClientOptions, Credentials, MagentoClient, MagentoError};
+use magento::{ClientOptions, Credentials, MagentoClient, MagentoError, RetryPolicy};
 
 pub use mappings::{
     PaymentAccountMapping, TaxRuleMapping, payment_account_mappings, set_payment_account_mappings,
@@ -140,12 +140,20 @@ pub async fn connect(
 ) -> DomainResult<(magento_store::Model, entities::job::Model)> {
     let base_url = validate_connect(&input)?;
     let store_id = Uuid::new_v4();
-    let client = MagentoClient::new(
-        &base_url,
-        input.credentials.clone(),
-        client_options(services, &store_id.to_string()),
-    )
-    .map_err(|e| DomainError::invalid(&["input", "baseUrl"], ErrorCode::Invalid, e.to_string()))?;
+    // The merchant waits on this check: one quick retry, not a job's patience.
+    let verify = ClientOptions {
+        timeout: services
+            .magento_timeout
+            .min(std::time::Duration::from_secs(15)),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        },
+        ..client_options(services, &store_id.to_string())
+    };
+    let client = MagentoClient::new(&base_url, input.credentials.clone(), verify).map_err(|e| {
+        DomainError::invalid(&["input", "baseUrl"], ErrorCode::Invalid, e.to_string())
+    })?;
     let store_configs = client.store_configs().await.map_err(connect_error)?;
 
     let org_id = principal.org_id;

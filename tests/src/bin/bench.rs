@@ -71,6 +71,75 @@ async fn serve_demo() -> anyhow::Result<Vec<Figure>> {
     ])
 }
 
+/// Signed round trips per second through the client against the sandbox (8 concurrent
+/// callers, no per-store rate limit), and pure signing throughput.
+async fn signed_requests() -> anyhow::Result<Vec<Figure>> {
+    let sandbox = tests::start_sandbox().await;
+    let options = magento::ClientOptions {
+        store_label: "bench".into(),
+        limits: magento::StoreLimits {
+            max_concurrent: 8,
+            requests_per_second: 0,
+        },
+        ..Default::default()
+    };
+    let client =
+        magento::MagentoClient::new(&sandbox.base_url, sandbox.credentials.clone(), options)?;
+    let duration = Duration::from_secs(5);
+    let started = Instant::now();
+    let callers = (0..8).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let mut done = 0u64;
+            while started.elapsed() < duration {
+                client.store_views().await?;
+                done += 1;
+            }
+            Ok::<u64, magento::MagentoError>(done)
+        })
+    });
+    let mut total = 0;
+    for caller in futures_util::future::join_all(callers).await {
+        total += caller??;
+    }
+    let round_trips = total as f64 / started.elapsed().as_secs_f64();
+
+    let query: Vec<(String, String)> = magento::search::SearchCriteria::new()
+        .filter("updated_at", "2026-11-01 00:00:00", "gteq")
+        .page(100, 3)
+        .to_query()?;
+    let url = format!("{}/rest/V1/orders", sandbox.base_url);
+    let signing = Instant::now();
+    let mut signed = 0u64;
+    while signing.elapsed() < Duration::from_secs(2) {
+        let params = magento::oauth::OAuthParams::fresh();
+        std::hint::black_box(magento::oauth::authorization_header(
+            &sandbox.credentials,
+            "GET",
+            &url,
+            &query,
+            &params,
+        ));
+        signed += 1;
+    }
+    let signatures = signed as f64 / signing.elapsed().as_secs_f64();
+    sandbox.stop().await;
+    Ok(vec![
+        Figure {
+            name: "magento.signed_round_trips",
+            value: round_trips,
+            unit: "req/s",
+            target: ">=500",
+        },
+        Figure {
+            name: "magento.signatures",
+            value: signatures,
+            unit: "sig/s",
+            target: ">=20000",
+        },
+    ])
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -85,6 +154,11 @@ async fn main() -> anyhow::Result<()> {
     };
     if wanted("serve.") {
         for figure in serve_demo().await? {
+            print(&figure);
+        }
+    }
+    if wanted("magento.") {
+        for figure in signed_requests().await? {
             print(&figure);
         }
     }
