@@ -19,11 +19,19 @@ use crate::graphql::{AppState, build_schema};
 use crate::http::{HttpState, count_requests, routes};
 
 /// A fixed key for `serve --demo` only, so a demo database survives restarts.
-const DEMO_SECRET_KEYS: &str = "demo:c3RvY2ticmlkZ2UtZGVtby1rZXktbm90LWZvci1wcm9kISE=";
+const DEMO_SECRET_KEYS: &str = "demo:c3RvY2ticmlkZ2UtZGVtby1rZXktbm90LWZvci1wcmQ=";
 
 pub struct Stack {
     pub services: Services,
     pub transport: RedisTransport,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_built_in_demo_key_is_a_valid_key() {
+        assert!(domain::secrets::SecretBox::from_config(super::DEMO_SECRET_KEYS).is_ok());
+    }
 }
 
 pub fn secret_box(config: &Config, demo: bool) -> anyhow::Result<SecretBox> {

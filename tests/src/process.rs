@@ -182,6 +182,11 @@ impl Server {
         for (k, v) in vars {
             cmd.env(k, v);
         }
+        Self::spawn(cmd).await
+    }
+
+    /// Runs a prepared `serve` command until it announces its address.
+    pub async fn spawn(mut cmd: tokio::process::Command) -> Self {
         let mut child = cmd.spawn().expect("serve starts");
         let (listening, seen) = wait_for_event(&mut child, "listening").await;
         let address = listening["address"].as_str().expect("address").to_owned();

@@ -196,7 +196,10 @@ async fn the_sandbox_command_prints_its_url_and_credentials_as_one_json_line() {
 #[tokio::test]
 async fn serve_demo_seeds_an_organisation_and_connects_the_sandbox() {
     let env = Env::new("demo").await;
-    let server = Server::start_with(&env, &["--demo"], &[]).await;
+    // A newcomer has no secret keys configured: the demo uses its built-in one.
+    let mut command = env.command(&["serve", "--demo"]);
+    command.env_remove("STOCKBRIDGE_SECRET_KEYS");
+    let server = Server::spawn(command).await;
     let demo = server
         .announcements
         .iter()
@@ -266,4 +269,20 @@ async fn migrate_creates_a_missing_database_and_is_idempotent() {
     migration::database::drop_test_database(&missing)
         .await
         .expect("drop");
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_without_secret_keys_outside_the_demo() {
+    let env = Env::new("nokeys").await;
+    let mut command = env.command(&["serve", "--no-workers"]);
+    command
+        .env_remove("STOCKBRIDGE_SECRET_KEYS")
+        .stderr(std::process::Stdio::piped());
+    let output = command.output().await.expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("STOCKBRIDGE_SECRET_KEYS is not set"),
+        "{stderr}"
+    );
 }
