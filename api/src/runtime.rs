@@ -26,14 +26,6 @@ pub struct Stack {
     pub transport: RedisTransport,
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_built_in_demo_key_is_a_valid_key() {
-        assert!(domain::secrets::SecretBox::from_config(super::DEMO_SECRET_KEYS).is_ok());
-    }
-}
-
 pub fn secret_box(config: &Config, demo: bool) -> anyhow::Result<SecretBox> {
     match (&config.secret_keys, demo) {
         (Some(spec), _) => Ok(SecretBox::from_config(spec)?),
@@ -209,4 +201,12 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_built_in_demo_key_is_a_valid_key() {
+        assert!(domain::secrets::SecretBox::from_config(super::DEMO_SECRET_KEYS).is_ok());
+    }
 }

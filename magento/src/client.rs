@@ -362,6 +362,161 @@ impl MagentoClient {
         }
     }
 
+    /// A signed GET of one entity at a concrete `path` (ids and SKUs already encoded),
+    /// counted under the `endpoint` template.
+    async fn get_entity<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        entity: &str,
+        id: &str,
+    ) -> Result<T, MagentoError> {
+        let body = self.get_bytes(endpoint, path, &[]).await?;
+        dto::decode(&body, entity, Some(id)).map_err(|e| e.redact(&self.secrets()))
+    }
+
+    /// Every item a search endpoint returns for `criteria`, read page by page (the
+    /// client's page size overrides any page set on `criteria`). `endpoint` is both the
+    /// path after `/rest` and the metric label; `entity` names the item in decode errors.
+    pub async fn search<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        criteria: SearchCriteria,
+        entity: &str,
+    ) -> Result<Vec<T>, MagentoError> {
+        self.search_all(endpoint, criteria, entity).await
+    }
+
+    /// `GET /V1/products`: the catalog's products matching `criteria`. Magento's list
+    /// omits `extension_attributes.stock_item`; read it with [`Self::product`] or
+    /// [`Self::stock_item`].
+    pub async fn products(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::Product>, MagentoError> {
+        self.search_all("/V1/products", criteria, "product").await
+    }
+
+    /// `GET /V1/products/{sku}` (SKU percent-encoded, so `/` and blanks survive), with
+    /// its stock item. An unknown SKU is [`MagentoError::NotFound`].
+    pub async fn product(&self, sku: &str) -> Result<dto::Product, MagentoError> {
+        let path = format!("/V1/products/{}", oauth::percent_encode(sku));
+        self.get_entity("/V1/products/{sku}", &path, "product", sku)
+            .await
+    }
+
+    /// `GET /V1/configurable-products/{sku}/children`: the child products of a
+    /// configurable. A SKU that is not a configurable yields an empty list; an unknown
+    /// SKU is [`MagentoError::NotFound`].
+    pub async fn configurable_children(
+        &self,
+        sku: &str,
+    ) -> Result<Vec<dto::Product>, MagentoError> {
+        let path = format!(
+            "/V1/configurable-products/{}/children",
+            oauth::percent_encode(sku)
+        );
+        self.get_entity(
+            "/V1/configurable-products/{sku}/children",
+            &path,
+            "configurable child",
+            sku,
+        )
+        .await
+    }
+
+    /// `GET /V1/categories`: the category tree below the root category (id 1).
+    pub async fn category_tree(&self) -> Result<dto::Category, MagentoError> {
+        self.get_json("/V1/categories", &[], "category").await
+    }
+
+    /// `GET /V1/categories/list`: flat category rows with `path` and `children`.
+    pub async fn categories(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::CategoryListItem>, MagentoError> {
+        self.search_all("/V1/categories/list", criteria, "category")
+            .await
+    }
+
+    /// `GET /V1/customers/search`.
+    pub async fn customers(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::Customer>, MagentoError> {
+        self.search_all("/V1/customers/search", criteria, "customer")
+            .await
+    }
+
+    /// `GET /V1/customers/{id}`. An unknown id is [`MagentoError::NotFound`].
+    pub async fn customer(&self, id: i64) -> Result<dto::Customer, MagentoError> {
+        let id = id.to_string();
+        self.get_entity(
+            "/V1/customers/{id}",
+            &format!("/V1/customers/{id}"),
+            "customer",
+            &id,
+        )
+        .await
+    }
+
+    /// `GET /V1/orders`.
+    pub async fn orders(&self, criteria: SearchCriteria) -> Result<Vec<dto::Order>, MagentoError> {
+        self.search_all("/V1/orders", criteria, "order").await
+    }
+
+    /// `GET /V1/orders/{id}` by entity id (not increment id). An unknown id is
+    /// [`MagentoError::NotFound`].
+    pub async fn order(&self, id: i64) -> Result<dto::Order, MagentoError> {
+        let id = id.to_string();
+        self.get_entity("/V1/orders/{id}", &format!("/V1/orders/{id}"), "order", &id)
+            .await
+    }
+
+    /// `GET /V1/invoices`.
+    pub async fn invoices(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::Invoice>, MagentoError> {
+        self.search_all("/V1/invoices", criteria, "invoice").await
+    }
+
+    /// `GET /V1/creditmemos`.
+    pub async fn credit_memos(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::CreditMemo>, MagentoError> {
+        self.search_all("/V1/creditmemos", criteria, "credit memo")
+            .await
+    }
+
+    /// `GET /V1/shipments`.
+    pub async fn shipments(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::Shipment>, MagentoError> {
+        self.search_all("/V1/shipments", criteria, "shipment").await
+    }
+
+    /// `GET /V1/inventory/source-items` (MSI): quantity and status per SKU and source.
+    /// Without the MSI modules the route does not exist and this is
+    /// [`MagentoError::NotFound`]; see [`Self::inventory_sources`].
+    pub async fn source_items(
+        &self,
+        criteria: SearchCriteria,
+    ) -> Result<Vec<dto::SourceItem>, MagentoError> {
+        self.search_all("/V1/inventory/source-items", criteria, "source item")
+            .await
+    }
+
+    /// `GET /V1/stockItems/{sku}`: the legacy (default stock) stock item. An unknown SKU
+    /// is [`MagentoError::NotFound`].
+    pub async fn stock_item(&self, sku: &str) -> Result<dto::StockItem, MagentoError> {
+        let path = format!("/V1/stockItems/{}", oauth::percent_encode(sku));
+        self.get_entity("/V1/stockItems/{sku}", &path, "stock item", sku)
+            .await
+    }
+
     /// `GET /V1/store/storeConfigs`: one entry per store view (admin excluded by Magento).
     /// Cheap and readable by any integration with store access, so it doubles as the
     /// credentials check.

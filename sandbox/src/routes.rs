@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::State;
 use crate::faults::Action;
-use crate::query::app_params;
+use crate::query::{app_params, raw_url_decode};
 use crate::response::{ApiError, json_response};
 use crate::search::{self, Criteria, SearchError};
 use crate::seed::STORE_CODES;
@@ -25,6 +25,19 @@ enum Route<'a> {
     Order(&'a str),
     Sources,
     Source(&'a str),
+    Products,
+    /// The SKU as it appears in the path (still percent-encoded).
+    Product(&'a str),
+    ConfigurableChildren(&'a str),
+    CategoryTree,
+    Categories,
+    Customers,
+    Customer(&'a str),
+    Invoices,
+    CreditMemos,
+    Shipments,
+    SourceItems,
+    StockItem(&'a str),
 }
 
 impl Route<'_> {
@@ -38,6 +51,16 @@ impl Route<'_> {
             Route::TaxClasses | Route::TaxRates => "Magento_Tax::manage_tax",
             Route::Orders | Route::Order(_) => "Magento_Sales::actions_view",
             Route::Sources | Route::Source(_) => "Magento_InventoryApi::source",
+            Route::Products | Route::Product(_) | Route::ConfigurableChildren(_) => {
+                "Magento_Catalog::products"
+            }
+            Route::CategoryTree | Route::Categories => "Magento_Catalog::categories",
+            Route::Customers | Route::Customer(_) => "Magento_Customer::customer",
+            Route::Invoices => "Magento_Sales::sales_invoice",
+            Route::CreditMemos => "Magento_Sales::sales_creditmemo",
+            Route::Shipments => "Magento_Sales::shipment",
+            Route::SourceItems => "Magento_InventoryApi::source_item",
+            Route::StockItem(_) => "Magento_CatalogInventory::cataloginventory",
         }
     }
 }
@@ -75,8 +98,55 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
         // Without the MSI modules their routes do not exist at all.
         ["inventory", "sources"] if msi => Route::Sources,
         ["inventory", "sources", code] if msi && !code.is_empty() => Route::Source(code),
+        ["inventory", "source-items"] if msi => Route::SourceItems,
+        ["products"] => Route::Products,
+        ["products", sku] if !sku.is_empty() => Route::Product(sku),
+        ["configurable-products", sku, "children"] if !sku.is_empty() => {
+            Route::ConfigurableChildren(sku)
+        }
+        ["categories"] => Route::CategoryTree,
+        ["categories", "list"] => Route::Categories,
+        ["customers", "search"] => Route::Customers,
+        ["customers", id] if !id.is_empty() => Route::Customer(id),
+        ["invoices"] => Route::Invoices,
+        ["creditmemos"] => Route::CreditMemos,
+        ["shipments"] => Route::Shipments,
+        ["stockItems", sku] if !sku.is_empty() => Route::StockItem(sku),
         _ => return None,
     })
+}
+
+fn product_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "The product that was requested doesn't exist. Verify the product and try again.",
+    )
+}
+
+/// The product row with this SKU (as sent in the path, percent-encoded). Magento matches
+/// SKUs case-insensitively.
+fn product_by_sku<'a>(products: &'a [Value], raw_sku: &str) -> Result<&'a Value, ApiError> {
+    let sku = raw_url_decode(raw_sku);
+    products
+        .iter()
+        .find(|p| {
+            p["sku"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&sku))
+        })
+        .ok_or_else(product_not_found)
+}
+
+/// A product as lists render it: Magento's product list (and the configurable children
+/// list) leaves `extension_attributes.stock_item` out.
+fn without_stock_item(mut product: Value) -> Value {
+    if let Some(extension) = product
+        .get_mut("extension_attributes")
+        .and_then(Value::as_object_mut)
+    {
+        extension.remove("stock_item");
+    }
+    product
 }
 
 fn required_search(rows: &[Value], criteria: Option<Criteria>) -> Result<Value, ApiError> {
@@ -163,6 +233,55 @@ pub(crate) async fn dispatch(
                     serde_json::json!({ "value": code }),
                 )
             }),
+        Route::Products => required_search(&seed.products, criteria).map(|mut page| {
+            if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
+                for item in items.iter_mut() {
+                    *item = without_stock_item(item.take());
+                }
+            }
+            page
+        }),
+        Route::Product(sku) => product_by_sku(&seed.products, sku).cloned(),
+        Route::ConfigurableChildren(sku) => product_by_sku(&seed.products, sku).map(|parent| {
+            let links = parent["extension_attributes"]["configurable_product_links"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let children: Vec<Value> = links
+                .iter()
+                .filter_map(|id| seed.products.iter().find(|p| p["id"] == *id))
+                .map(|child| without_stock_item(child.clone()))
+                .collect();
+            Value::from(children)
+        }),
+        Route::CategoryTree => Ok(seed.category_tree.clone()),
+        Route::Categories => required_search(&seed.categories, criteria),
+        Route::Customers => required_search(&seed.customers, criteria),
+        Route::Customer(id) => seed
+            .customers
+            .iter()
+            .find(|c| id.parse::<i64>().is_ok_and(|id| c["id"] == id))
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::with_parameters(
+                    StatusCode::NOT_FOUND,
+                    "No such entity with %fieldName = %fieldValue",
+                    serde_json::json!({ "fieldName": "customerId", "fieldValue": id }),
+                )
+            }),
+        Route::Invoices => required_search(&seed.invoices, criteria),
+        Route::CreditMemos => required_search(&seed.creditmemos, criteria),
+        Route::Shipments => required_search(&seed.shipments, criteria),
+        Route::SourceItems => required_search(&seed.source_items, criteria),
+        Route::StockItem(sku) => product_by_sku(&seed.products, sku).and_then(|product| {
+            seed.stock_items
+                .iter()
+                .find(|s| s["sku"] == product["sku"])
+                .map(|s| s["item"].clone())
+                // Composites have a stock item too (qty 0, in stock): the product's own.
+                .or_else(|| product["extension_attributes"].get("stock_item").cloned())
+                .ok_or_else(product_not_found)
+        }),
     };
     match result {
         Ok(_) if malformed => HttpResponse::Ok()
