@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use prometheus::{IntCounterVec, Opts};
-use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
+use crate::chunking::{chunk_size_for, learn_limit, parse_array_limit};
 use crate::dto::{self, SearchResult};
 use crate::error::MagentoError;
 use crate::oauth::{self, Credentials, OAuthParams};
@@ -145,6 +149,18 @@ fn describe_transport_error(err: &reqwest::Error) -> String {
     text
 }
 
+/// A quantity as a JSON number (Magento's typed input casts strings too, but a number is
+/// what its schema declares). Integral values go out without a fraction.
+fn decimal_number(value: Decimal) -> Result<Value, MagentoError> {
+    let text = value.normalize().to_string();
+    match serde_json::from_str::<Value>(&text) {
+        Ok(number @ Value::Number(_)) => Ok(number),
+        _ => Err(invalid(format!(
+            "the quantity {value} is not a JSON number"
+        ))),
+    }
+}
+
 impl MagentoClient {
     /// `base_url` is the shop URL, e.g. `https://shop.example.com` or
     /// `https://shop.example.com/index.php`; the client appends `/rest/V1/...`.
@@ -214,12 +230,35 @@ impl MagentoClient {
         path: &str,
         query: &[(String, String)],
     ) -> Result<Vec<u8>, MagentoError> {
+        self.send(Method::GET, endpoint, path, query, None).await
+    }
+
+    /// A signed request, retried while the failure may heal by itself (within the store's
+    /// limits, signed afresh each time). `body` goes out as JSON and is not part of the
+    /// OAuth signature (Magento signs method, URL and query only). Only idempotent calls
+    /// may come here: a retry after a lost answer repeats a write that may have landed.
+    async fn send(
+        &self,
+        method: Method,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, MagentoError> {
+        let body = match body {
+            Some(value) => Some(
+                serde_json::to_vec(value)
+                    .map_err(|e| invalid(format!("could not serialise the request body: {e}")))?,
+            ),
+            None => None,
+        };
         let policy = &self.inner.retry;
         let mut attempt = 1;
         loop {
             let result = {
                 let _slot = self.inner.limiter.acquire().await;
-                self.get_once(endpoint, path, query).await
+                self.send_once(&method, endpoint, path, query, body.as_deref())
+                    .await
             };
             match result {
                 Err(err) if err.is_retryable() && attempt < policy.max_attempts => {
@@ -242,12 +281,14 @@ impl MagentoClient {
         }
     }
 
-    /// One signed GET.
-    async fn get_once(
+    /// One signed request; `body` is sent as `application/json`.
+    async fn send_once(
         &self,
+        method: &Method,
         endpoint: &'static str,
         path: &str,
         query: &[(String, String)],
+        body: Option<&[u8]>,
     ) -> Result<Vec<u8>, MagentoError> {
         let url = format!("{}/rest{path}", self.inner.base_url);
         let encoded = oauth::encode_query(query);
@@ -258,7 +299,7 @@ impl MagentoClient {
         };
         let (header, base_string) = oauth::sign(
             &self.inner.credentials,
-            "GET",
+            method.as_str(),
             &url,
             query,
             &OAuthParams::fresh(),
@@ -271,14 +312,18 @@ impl MagentoClient {
             tracing::trace!(endpoint, base_string = %shown, "signing Magento request");
         }
 
-        let sent = self
+        let mut request = self
             .inner
             .http
-            .get(&full)
+            .request(method.clone(), &full)
             .header(AUTHORIZATION, header)
-            .header(ACCEPT, "application/json")
-            .send()
-            .await;
+            .header(ACCEPT, "application/json");
+        if let Some(bytes) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.to_vec());
+        }
+        let sent = request.send().await;
         let response = match sent {
             Ok(r) => r,
             Err(err) => return Err(self.transport_error(endpoint, &err)),
@@ -517,6 +562,118 @@ impl MagentoClient {
             .await
     }
 
+    /// `POST /V1/inventory/source-items` (MSI): sets the quantity and status of each
+    /// (SKU, source) pair. Sent in chunks of [`chunk_size_for`] this store; a chunk the
+    /// store refuses with 400 "Maximum items of type … is N" teaches the store's limit
+    /// (remembered for later calls) and is split and sent again, down to one item a
+    /// request. Nothing is sent for an empty slice.
+    ///
+    /// Magento upserts source items by (sku, source_code) and this sets absolute
+    /// quantities, so the write is idempotent: retrying a chunk whose answer was lost
+    /// (a 503 from a gateway, a timeout) cannot double a quantity. That is why it goes
+    /// through the same retry loop as reads. Chunks already saved stay saved when a
+    /// later chunk fails.
+    pub async fn save_source_items(&self, items: &[dto::SourceItem]) -> Result<(), MagentoError> {
+        const ENDPOINT: &str = "POST /V1/inventory/source-items";
+        let store = self.inner.store_label.as_str();
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            rows.push(json!({
+                "sku": item.sku,
+                "source_code": item.source_code,
+                "quantity": decimal_number(item.quantity)?,
+                "status": item.status,
+            }));
+        }
+        let mut offset = 0;
+        while offset < rows.len() {
+            let size = chunk_size_for(store).max(1);
+            let chunk = &rows[offset..rows.len().min(offset + size)];
+            let body = json!({ "sourceItems": chunk });
+            match self
+                .send(
+                    Method::POST,
+                    ENDPOINT,
+                    "/V1/inventory/source-items",
+                    &[],
+                    Some(&body),
+                )
+                .await
+            {
+                Ok(_) => offset += chunk.len(),
+                Err(err) => {
+                    let Some(limit) = parse_array_limit(&err) else {
+                        return Err(err);
+                    };
+                    // A store that names a limit at or above what it just refused is not
+                    // making sense; halving still converges, and one item is the floor.
+                    let learnt = if limit < chunk.len() {
+                        limit
+                    } else if chunk.len() > 1 {
+                        chunk.len() / 2
+                    } else {
+                        return Err(err);
+                    };
+                    tracing::info!(
+                        store,
+                        endpoint = ENDPOINT,
+                        refused = chunk.len(),
+                        limit = learnt,
+                        "the store limits array inputs; sending smaller chunks"
+                    );
+                    learn_limit(store, learnt);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `PUT /V1/products/{sku}/stockItems/{itemId}`: sets the legacy (default stock)
+    /// stock item's quantity and stock status, and with `manage_stock` its own
+    /// manage-stock flag (turning `use_config_manage_stock` off). Returns the item id
+    /// Magento answers (a JSON string like `"190"` on real stores, or a number).
+    ///
+    /// It sets absolute values, so it is idempotent and retried like a read. An unknown
+    /// SKU is [`MagentoError::NotFound`].
+    pub async fn update_legacy_stock_item(
+        &self,
+        sku: &str,
+        item_id: i64,
+        qty: Decimal,
+        is_in_stock: bool,
+        manage_stock: Option<bool>,
+    ) -> Result<i64, MagentoError> {
+        const ENDPOINT: &str = "PUT /V1/products/{sku}/stockItems/{itemId}";
+        let mut stock_item = json!({
+            "qty": decimal_number(qty)?,
+            "is_in_stock": is_in_stock,
+        });
+        if let Some(manage) = manage_stock {
+            stock_item["manage_stock"] = Value::Bool(manage);
+            stock_item["use_config_manage_stock"] = Value::Bool(false);
+        }
+        let path = format!(
+            "/V1/products/{}/stockItems/{item_id}",
+            oauth::percent_encode(sku)
+        );
+        let body = json!({ "stockItem": stock_item });
+        let bytes = self
+            .send(Method::PUT, ENDPOINT, &path, &[], Some(&body))
+            .await?;
+        let answer: Value = dto::decode(&bytes, "stock item id", Some(sku))
+            .map_err(|e| e.redact(&self.secrets()))?;
+        match &answer {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| MagentoError::Decode {
+            entity: "stock item id".to_owned(),
+            id: Some(sku.to_owned()),
+            message: format!("expected an item id, got {answer}"),
+        })
+    }
+
     /// `GET /V1/store/storeConfigs`: one entry per store view (admin excluded by Magento).
     /// Cheap and readable by any integration with store access, so it doubles as the
     /// credentials check.
@@ -695,6 +852,15 @@ mod tests {
                 && !shown.contains("consumerkey"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn quantities_go_out_as_json_numbers() {
+        use rust_decimal::dec;
+        assert_eq!(decimal_number(dec!(30.000)).expect("number"), json!(30));
+        assert_eq!(decimal_number(dec!(7.50)).expect("number"), json!(7.5));
+        assert_eq!(decimal_number(dec!(0)).expect("number"), json!(0));
+        assert_eq!(decimal_number(dec!(-2)).expect("number"), json!(-2));
     }
 
     #[tokio::test]

@@ -50,6 +50,11 @@ pub(crate) struct State {
     pub latency: std::time::Duration,
     pub verifier: auth::Verifier,
     pub seed: seed::Seed,
+    /// Source items and legacy stock items, moved out of `seed` because the write routes
+    /// change them.
+    pub inventory: std::sync::Mutex<routes::Inventory>,
+    /// `webapi/validation/complex_array_limit`, set through the control API.
+    pub input_limits: control::InputLimits,
 }
 
 pub struct RunningSandbox {
@@ -123,13 +128,20 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
     };
     let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
     let credentials = options.credentials.unwrap_or_else(random_credentials);
+    let mut seed = seed::seed(&base_url, chrono::Utc::now());
+    let inventory = routes::Inventory {
+        source_items: std::mem::take(&mut seed.source_items),
+        stock_items: std::mem::take(&mut seed.stock_items),
+    };
     let state = web::Data::new(State {
         faults: faults::Faults::default(),
         stats: faults::Stats::default(),
         msi: options.msi,
         latency: options.latency,
         verifier: auth::Verifier::new(credentials.clone()),
-        seed: seed::seed(&base_url, chrono::Utc::now()),
+        seed,
+        inventory: std::sync::Mutex::new(inventory),
+        input_limits: control::InputLimits::default(),
     });
 
     let server = HttpServer::new(move || {

@@ -38,6 +38,20 @@ enum Route<'a> {
     Shipments,
     SourceItems,
     StockItem(&'a str),
+    /// `POST inventory/source-items` (MSI).
+    SaveSourceItems,
+    /// `PUT products/{sku}/stockItems/{itemId}`: the SKU as in the path. Magento's
+    /// service ignores the path's item id and updates the product's own stock item.
+    UpdateStockItem(&'a str),
+}
+
+/// The stock the write routes change: MSI source items and legacy stock items, seeded
+/// from [`crate::seed::Seed`].
+pub(crate) struct Inventory {
+    pub source_items: Vec<Value>,
+    /// `{"sku": …, "item": <stock item>}`, one per product that carries stock (a
+    /// composite gets one when its stock item is first written).
+    pub stock_items: Vec<Value>,
 }
 
 impl Route<'_> {
@@ -59,8 +73,10 @@ impl Route<'_> {
             Route::Invoices => "Magento_Sales::sales_invoice",
             Route::CreditMemos => "Magento_Sales::sales_creditmemo",
             Route::Shipments => "Magento_Sales::shipment",
-            Route::SourceItems => "Magento_InventoryApi::source_item",
-            Route::StockItem(_) => "Magento_CatalogInventory::cataloginventory",
+            Route::SourceItems | Route::SaveSourceItems => "Magento_InventoryApi::source_item",
+            Route::StockItem(_) | Route::UpdateStockItem(_) => {
+                "Magento_CatalogInventory::cataloginventory"
+            }
         }
     }
 }
@@ -81,10 +97,24 @@ fn service_path(path: &str) -> Option<&str> {
 }
 
 fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route<'a>> {
+    let segments: Vec<&str> = service.trim_end_matches('/').split('/').collect();
+    if method == Method::POST {
+        return match segments[..] {
+            ["inventory", "source-items"] if msi => Some(Route::SaveSourceItems),
+            _ => None,
+        };
+    }
+    if method == Method::PUT {
+        return match segments[..] {
+            ["products", sku, "stockItems", item_id] if !sku.is_empty() && !item_id.is_empty() => {
+                Some(Route::UpdateStockItem(sku))
+            }
+            _ => None,
+        };
+    }
     if method != Method::GET {
         return None;
     }
-    let segments: Vec<&str> = service.trim_end_matches('/').split('/').collect();
     Some(match segments[..] {
         ["store", "storeConfigs"] => Route::StoreConfigs,
         ["store", "websites"] => Route::Websites,
@@ -201,6 +231,8 @@ pub(crate) async fn dispatch(
     let params = app_params(req.query_string());
     let criteria = Criteria::parse(&params);
     let seed = &state.seed;
+    // Held to the end of this synchronous block only: nothing below awaits.
+    let mut inventory = state.inventory.lock().unwrap_or_else(|e| e.into_inner());
     let result = match route {
         Route::StoreConfigs => Ok(Value::from(seed.store_configs.clone())),
         Route::Websites => Ok(Value::from(seed.websites.clone())),
@@ -241,7 +273,18 @@ pub(crate) async fn dispatch(
             }
             page
         }),
-        Route::Product(sku) => product_by_sku(&seed.products, sku).cloned(),
+        // The product view carries the current (possibly written) stock item.
+        Route::Product(sku) => product_by_sku(&seed.products, sku).map(|product| {
+            let mut product = product.clone();
+            if let Some(stock) = inventory
+                .stock_items
+                .iter()
+                .find(|s| s["sku"] == product["sku"])
+            {
+                product["extension_attributes"]["stock_item"] = stock["item"].clone();
+            }
+            product
+        }),
         Route::ConfigurableChildren(sku) => product_by_sku(&seed.products, sku).map(|parent| {
             let links = parent["extension_attributes"]["configurable_product_links"]
                 .as_array()
@@ -272,9 +315,26 @@ pub(crate) async fn dispatch(
         Route::Invoices => required_search(&seed.invoices, criteria),
         Route::CreditMemos => required_search(&seed.creditmemos, criteria),
         Route::Shipments => required_search(&seed.shipments, criteria),
-        Route::SourceItems => required_search(&seed.source_items, criteria),
+        Route::SourceItems => required_search(&inventory.source_items, criteria),
+        Route::SaveSourceItems => json_content(&req)
+            .and_then(|()| {
+                save_source_items(
+                    &mut inventory,
+                    &seed.sources,
+                    state.input_limits.complex_array_limit(),
+                    &body,
+                )
+            })
+            .inspect_err(|err| {
+                if err.body["message"] == ARRAY_LIMIT_MESSAGE {
+                    state.input_limits.record_rejection();
+                }
+            }),
+        Route::UpdateStockItem(sku) => json_content(&req)
+            .and_then(|()| update_stock_item(&mut inventory, &seed.products, sku, &body)),
         Route::StockItem(sku) => product_by_sku(&seed.products, sku).and_then(|product| {
-            seed.stock_items
+            inventory
+                .stock_items
                 .iter()
                 .find(|s| s["sku"] == product["sku"])
                 .map(|s| s["item"].clone())
@@ -283,6 +343,7 @@ pub(crate) async fn dispatch(
                 .ok_or_else(product_not_found)
         }),
     };
+    drop(inventory);
     match result {
         Ok(_) if malformed => HttpResponse::Ok()
             .content_type("application/json; charset=utf-8")
@@ -296,6 +357,244 @@ pub(crate) async fn dispatch(
         }
         Err(err) => err.into_response(),
     }
+}
+
+const ARRAY_LIMIT_MESSAGE: &str = "Maximum items of type \"%type\" is %max";
+const SOURCE_ITEM_TYPE: &str = "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface";
+
+/// Magento picks the body's deserializer by `Content-Type`: none is a 400, and only JSON
+/// is emulated here (Magento would also take XML).
+fn json_content(req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim();
+    if content_type.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Content-Type header is empty.",
+        ));
+    }
+    if !content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    {
+        return Err(ApiError::with_parameters(
+            StatusCode::BAD_REQUEST,
+            "Cannot perform request, unsupported Content-Type \"%1\".",
+            serde_json::json!([content_type]),
+        ));
+    }
+    Ok(())
+}
+
+/// A JSON request body; Magento's deserializer answers 400 for anything else (the
+/// details only show in developer mode).
+fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Decoding error."))
+}
+
+/// `The "%value" value's type is invalid…`, as Magento's input processor words a value
+/// it cannot cast.
+fn invalid_type(value: &Value, expected: &str) -> ApiError {
+    let shown = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    ApiError::with_parameters(
+        StatusCode::BAD_REQUEST,
+        "The \"%value\" value's type is invalid. The \"%type\" type was expected. Verify and try again.",
+        serde_json::json!({ "value": shown, "type": expected }),
+    )
+}
+
+/// A number as Magento's typed input casts it: a JSON number or a numeric string.
+fn number_input(value: &Value) -> Option<Value> {
+    match value {
+        Value::Number(_) => Some(value.clone()),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>().map(Value::from).ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A bool as Magento casts it: `true`/`false`, numbers, `"1"`/`"0"`/`"true"`/`"false"`.
+fn flag_input(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|n| n != 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" => Some(true),
+            "0" | "false" | "" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `POST inventory/source-items`: the input limit first (as Magento's input processor),
+/// then every item validated, then all of them upserted by (sku, source_code), or none.
+fn save_source_items(
+    inventory: &mut Inventory,
+    sources: &[Value],
+    limit: Option<usize>,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    let json = json_body(body)?;
+    let items = json
+        .get("sourceItems")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::required("sourceItems"))?;
+    if let Some(max) = limit
+        && items.len() > max
+    {
+        return Err(ApiError::with_parameters(
+            StatusCode::BAD_REQUEST,
+            ARRAY_LIMIT_MESSAGE,
+            serde_json::json!({ "type": SOURCE_ITEM_TYPE, "max": max }),
+        ));
+    }
+    let mut rows = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    let mut error = |message: &str, parameters: Value| {
+        errors.push(serde_json::json!({ "message": message, "parameters": parameters }));
+    };
+    for item in items {
+        let text = |field: &str| {
+            item.get(field)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let sku = text("sku");
+        let source_code = text("source_code");
+        if sku.is_empty() {
+            error(
+                "\"%field\" can not be empty.",
+                serde_json::json!({ "field": "sku" }),
+            );
+        }
+        if source_code.is_empty() {
+            error(
+                "\"%field\" can not be empty.",
+                serde_json::json!({ "field": "source_code" }),
+            );
+        } else if !sources
+            .iter()
+            .any(|s| s["source_code"] == source_code.as_str())
+        {
+            error(
+                "Source with code \"%value\" does not exist.",
+                serde_json::json!({ "value": source_code }),
+            );
+        }
+        let quantity = item.get("quantity").and_then(number_input);
+        if quantity.is_none() {
+            error(
+                "\"%field\" should be numeric.",
+                serde_json::json!({ "field": "quantity" }),
+            );
+        }
+        let status = item.get("status").and_then(flag_input);
+        if status.is_none() {
+            error(
+                "\"%field\" should be numeric.",
+                serde_json::json!({ "field": "status" }),
+            );
+        }
+        if let (Some(quantity), Some(status)) = (quantity, status) {
+            rows.push(serde_json::json!({
+                "sku": sku, "source_code": source_code, "quantity": quantity, "status": i64::from(status),
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body: serde_json::json!({ "message": "Validation Failed", "errors": errors }),
+        });
+    }
+    for row in rows {
+        match inventory
+            .source_items
+            .iter_mut()
+            .find(|s| s["sku"] == row["sku"] && s["source_code"] == row["source_code"])
+        {
+            Some(existing) => *existing = row,
+            None => inventory.source_items.push(row),
+        }
+    }
+    Ok(Value::Array(Vec::new()))
+}
+
+/// `PUT products/{sku}/stockItems/{itemId}`: updates the product's stock item and answers
+/// its id as a string, as Magento renders the integer result.
+fn update_stock_item(
+    inventory: &mut Inventory,
+    products: &[Value],
+    raw_sku: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    let product = product_by_sku(products, raw_sku)?;
+    let json = json_body(body)?;
+    let input = json
+        .get("stockItem")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| ApiError::required("stockItem"))?;
+    let qty = match input.get("qty") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(number_input(value).ok_or_else(|| invalid_type(value, "float"))?),
+    };
+    let mut flags = Vec::new();
+    for name in ["is_in_stock", "manage_stock", "use_config_manage_stock"] {
+        match input.get(name) {
+            None | Some(Value::Null) => {}
+            Some(value) => flags.push((
+                name,
+                flag_input(value).ok_or_else(|| invalid_type(value, "bool"))?,
+            )),
+        }
+    }
+    let index = match inventory
+        .stock_items
+        .iter()
+        .position(|s| s["sku"] == product["sku"])
+    {
+        Some(index) => index,
+        None => {
+            let item = product["extension_attributes"]
+                .get("stock_item")
+                .cloned()
+                .ok_or_else(product_not_found)?;
+            inventory
+                .stock_items
+                .push(serde_json::json!({ "sku": product["sku"], "item": item }));
+            inventory.stock_items.len() - 1
+        }
+    };
+    let item = &mut inventory.stock_items[index]["item"];
+    if let Some(qty) = qty {
+        item["qty"] = qty;
+    }
+    for (name, value) in flags {
+        item[name] = Value::Bool(value);
+    }
+    Ok(match &item["item_id"] {
+        Value::String(s) => Value::String(s.clone()),
+        other => Value::String(other.to_string()),
+    })
 }
 
 /// A fault's answer: 429 as Magento's backpressure renders it, a masked PHP error for
@@ -359,5 +658,9 @@ mod tests {
         assert!(match_route(&Method::GET, "inventory/sources", true).is_some());
         assert!(match_route(&Method::GET, "inventory/sources", false).is_none());
         assert!(match_route(&Method::POST, "orders", true).is_none());
+        assert!(match_route(&Method::POST, "inventory/source-items", true).is_some());
+        assert!(match_route(&Method::POST, "inventory/source-items", false).is_none());
+        assert!(match_route(&Method::PUT, "products/SKU/stockItems/7", false).is_some());
+        assert!(match_route(&Method::PUT, "products/SKU", false).is_none());
     }
 }
