@@ -436,3 +436,102 @@ async fn disconnecting_removes_the_stores_associations_and_keeps_the_ledger() {
     assert_eq!(customers["customers"]["nodes"][0]["name"], "Kept Customer");
     assert_eq!(count(&env, "SELECT count(*) FROM locations").await, 1);
 }
+
+#[tokio::test]
+async fn a_base_url_that_is_not_a_shop_url_is_refused_naming_it() {
+    let env = Env::new("bad_url").await;
+    let admin = env.api_key("Acme", "admin").await;
+    let server = Server::start(&env, &["--no-workers"]).await;
+    let gql = server.gql(Some(&admin));
+    let mut sandbox = start_sandbox().await;
+    for bad in [
+        "ftp://shop.example.com",
+        "not a url",
+        "https://shop.example.com/?x=1",
+    ] {
+        sandbox.base_url = bad.to_owned();
+        let payload = connect_store(&gql, &sandbox, "Main shop").await;
+        let errors = payload["userErrors"].as_array().expect("userErrors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == json!(["input", "baseUrl"]) && e["code"] == "INVALID"),
+            "{bad}: {errors:?}"
+        );
+    }
+    assert_eq!(count(&env, "SELECT count(*) FROM magento_stores").await, 0);
+}
+
+#[tokio::test]
+async fn a_store_without_msi_is_refreshed_into_legacy_stock_mode() {
+    let env = Env::new("legacy").await;
+    let admin = env.api_key("Acme", "admin").await;
+    let server = Server::start(&env, &[]).await;
+    let gql = server.gql(Some(&admin));
+    let options = sandbox::SandboxOptions {
+        msi: false,
+        ..Default::default()
+    };
+    let legacy = sandbox::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .expect("sandbox");
+    let payload = connect_store(&gql, &legacy, "Legacy shop").await;
+    let store_id = payload["store"]["id"].as_str().expect("store").to_owned();
+    finished_job(&gql, payload["job"]["id"].as_str().expect("job")).await;
+
+    let refreshed = gql
+        .data(
+            "mutation($id: ID!) { storeRefreshMetadata(storeId: $id) { job { id kind } userErrors { code } } }",
+            json!({ "id": store_id }),
+        )
+        .await;
+    let job_id = refreshed["storeRefreshMetadata"]["job"]["id"]
+        .as_str()
+        .expect("a new job")
+        .to_owned();
+    assert_ne!(json!(job_id), payload["job"]["id"]);
+    assert_eq!(finished_job(&gql, &job_id).await["state"], "SUCCEEDED");
+    let s = store(&gql, &store_id).await;
+    assert_eq!(s["stockMode"], "LEGACY");
+    assert_eq!(s["sources"], json!([]));
+}
+
+#[tokio::test]
+async fn a_new_default_location_replaces_the_old_one_and_names_are_unique() {
+    let env = Env::new("locations").await;
+    let admin = env.api_key("Acme", "admin").await;
+    let server = Server::start(&env, &["--no-workers"]).await;
+    let gql = server.gql(Some(&admin));
+    const CREATE: &str = r#"mutation($input: LocationCreateInput!) {
+        locationCreate(input: $input) { location { name isDefault } userErrors { field code } } }"#;
+    let created = gql
+        .data(
+            CREATE,
+            json!({ "input": { "name": "Outlet", "isDefault": true } }),
+        )
+        .await;
+    assert_eq!(created["locationCreate"]["location"]["isDefault"], true);
+    let locations = gql
+        .data("{ locations { name isDefault } }", json!({}))
+        .await;
+    let defaults: Vec<&Value> = locations["locations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|l| l["isDefault"] == true)
+        .collect();
+    assert_eq!(defaults.len(), 1, "{locations}");
+    assert_eq!(defaults[0]["name"], "Outlet");
+
+    let again = gql
+        .data(CREATE, json!({ "input": { "name": "Outlet" } }))
+        .await;
+    assert_eq!(
+        again["locationCreate"]["userErrors"][0]["code"],
+        "ALREADY_EXISTS"
+    );
+    assert_eq!(
+        again["locationCreate"]["userErrors"][0]["field"],
+        json!(["input", "name"])
+    );
+}

@@ -48,25 +48,12 @@ fn associated_data(org_id: Uuid, store_id: Uuid, field: &str) -> String {
     format!("{org_id}|{store_id}|{field}")
 }
 
-fn normalise_base_url(raw: &str) -> Result<String, FieldError> {
-    let bad = || {
-        FieldError::new(
-            &["input", "baseUrl"],
-            ErrorCode::Invalid,
-            "an http(s) URL such as https://shop.example.com",
-        )
-    };
-    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host_str().is_none()
-        || url.query().is_some()
-    {
-        return Err(bad());
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn validate_connect(input: &ConnectInput) -> Result<String, DomainError> {
+/// Checks the input and builds the client that will verify it; the client owns the rules
+/// for a usable shop URL, so they live in one place.
+fn validate_connect(
+    input: &ConnectInput,
+    options: ClientOptions,
+) -> Result<MagentoClient, DomainError> {
     let mut errors = Vec::new();
     if input.name.trim().is_empty() {
         errors.push(FieldError::new(
@@ -75,9 +62,6 @@ fn validate_connect(input: &ConnectInput) -> Result<String, DomainError> {
             "must not be empty",
         ));
     }
-    let base_url = normalise_base_url(&input.base_url)
-        .map_err(|e| errors.push(e))
-        .ok();
     let c = &input.credentials;
     for (field, value) in [
         ("consumerKey", &c.consumer_key),
@@ -93,9 +77,23 @@ fn validate_connect(input: &ConnectInput) -> Result<String, DomainError> {
             ));
         }
     }
-    match base_url {
-        Some(url) if errors.is_empty() => Ok(url),
-        _ => Err(DomainError::Invalid(errors)),
+    let trimmed = Credentials {
+        consumer_key: c.consumer_key.trim().to_owned(),
+        consumer_secret: c.consumer_secret.trim().to_owned(),
+        access_token: c.access_token.trim().to_owned(),
+        access_token_secret: c.access_token_secret.trim().to_owned(),
+    };
+    match MagentoClient::new(&input.base_url, trimmed, options) {
+        Ok(client) if errors.is_empty() => Ok(client),
+        Ok(_) => Err(DomainError::Invalid(errors)),
+        Err(err) => {
+            errors.push(FieldError::new(
+                &["input", "baseUrl"],
+                ErrorCode::Invalid,
+                err.to_string(),
+            ));
+            Err(DomainError::Invalid(errors))
+        }
     }
 }
 
@@ -138,7 +136,6 @@ pub async fn connect(
     principal: &Principal,
     input: ConnectInput,
 ) -> DomainResult<(magento_store::Model, entities::job::Model)> {
-    let base_url = validate_connect(&input)?;
     let store_id = Uuid::new_v4();
     // The merchant waits on this check: one quick retry, not a job's patience.
     let verify = ClientOptions {
@@ -151,9 +148,7 @@ pub async fn connect(
         },
         ..client_options(services, &store_id.to_string())
     };
-    let client = MagentoClient::new(&base_url, input.credentials.clone(), verify).map_err(|e| {
-        DomainError::invalid(&["input", "baseUrl"], ErrorCode::Invalid, e.to_string())
-    })?;
+    let client = validate_connect(&input, verify)?;
     let store_configs = client.store_configs().await.map_err(connect_error)?;
 
     let org_id = principal.org_id;
