@@ -11,6 +11,7 @@ mod response;
 mod routes;
 mod search;
 mod seed;
+mod shop;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -49,10 +50,10 @@ pub(crate) struct State {
     pub msi: bool,
     pub latency: std::time::Duration,
     pub verifier: auth::Verifier,
+    /// Store metadata (websites, store views, attribute sets, tax, sources): fixed.
     pub seed: seed::Seed,
-    /// Source items and legacy stock items, moved out of `seed` because the write routes
-    /// change them.
-    pub inventory: std::sync::Mutex<routes::Inventory>,
+    /// Everything the write routes and the control API change. Never held across an await.
+    pub shop: std::sync::RwLock<shop::Shop>,
     /// `webapi/validation/complex_array_limit`, set through the control API.
     pub input_limits: control::InputLimits,
 }
@@ -129,10 +130,7 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
     let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
     let credentials = options.credentials.unwrap_or_else(random_credentials);
     let mut seed = seed::seed(&base_url, chrono::Utc::now());
-    let inventory = routes::Inventory {
-        source_items: std::mem::take(&mut seed.source_items),
-        stock_items: std::mem::take(&mut seed.stock_items),
-    };
+    let shop = shop::Shop::from_seed(&mut seed);
     let state = web::Data::new(State {
         faults: faults::Faults::default(),
         stats: faults::Stats::default(),
@@ -140,7 +138,7 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
         latency: options.latency,
         verifier: auth::Verifier::new(credentials.clone()),
         seed,
-        inventory: std::sync::Mutex::new(inventory),
+        shop: std::sync::RwLock::new(shop),
         input_limits: control::InputLimits::default(),
     });
 

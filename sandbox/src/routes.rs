@@ -11,9 +11,10 @@ use crate::faults::Action;
 use crate::query::{app_params, raw_url_decode};
 use crate::response::{ApiError, json_response};
 use crate::search::{self, Criteria, SearchError};
-use crate::seed::STORE_CODES;
+use crate::seed::{STORE_CODES, Seed};
+use crate::shop::{Inventory, Shop};
 
-enum Route<'a> {
+enum ReadRoute<'a> {
     StoreConfigs,
     Websites,
     StoreGroups,
@@ -38,6 +39,9 @@ enum Route<'a> {
     Shipments,
     SourceItems,
     StockItem(&'a str),
+}
+
+enum WriteRoute<'a> {
     /// `POST inventory/source-items` (MSI).
     SaveSourceItems,
     /// `PUT products/{sku}/stockItems/{itemId}`: the SKU as in the path. Magento's
@@ -45,38 +49,46 @@ enum Route<'a> {
     UpdateStockItem(&'a str),
 }
 
-/// The stock the write routes change: MSI source items and legacy stock items, seeded
-/// from [`crate::seed::Seed`].
-pub(crate) struct Inventory {
-    pub source_items: Vec<Value>,
-    /// `{"sku": …, "item": <stock item>}`, one per product that carries stock (a
-    /// composite gets one when its stock item is first written).
-    pub stock_items: Vec<Value>,
+enum Route<'a> {
+    Read(ReadRoute<'a>),
+    Write(WriteRoute<'a>),
 }
 
 impl Route<'_> {
     /// The ACL resource of the route, named in the 401 an anonymous request gets.
     fn acl_resource(&self) -> &'static str {
         match self {
-            Route::StoreConfigs | Route::Websites | Route::StoreGroups | Route::StoreViews => {
-                "Magento_Backend::store"
-            }
-            Route::AttributeSets => "Magento_Catalog::sets",
-            Route::TaxClasses | Route::TaxRates => "Magento_Tax::manage_tax",
-            Route::Orders | Route::Order(_) => "Magento_Sales::actions_view",
-            Route::Sources | Route::Source(_) => "Magento_InventoryApi::source",
-            Route::Products | Route::Product(_) | Route::ConfigurableChildren(_) => {
-                "Magento_Catalog::products"
-            }
-            Route::CategoryTree | Route::Categories => "Magento_Catalog::categories",
-            Route::Customers | Route::Customer(_) => "Magento_Customer::customer",
-            Route::Invoices => "Magento_Sales::sales_invoice",
-            Route::CreditMemos => "Magento_Sales::sales_creditmemo",
-            Route::Shipments => "Magento_Sales::shipment",
-            Route::SourceItems | Route::SaveSourceItems => "Magento_InventoryApi::source_item",
-            Route::StockItem(_) | Route::UpdateStockItem(_) => {
+            Route::Read(route) => route.acl_resource(),
+            Route::Write(WriteRoute::SaveSourceItems) => "Magento_InventoryApi::source_item",
+            Route::Write(WriteRoute::UpdateStockItem(_)) => {
                 "Magento_CatalogInventory::cataloginventory"
             }
+        }
+    }
+}
+
+impl ReadRoute<'_> {
+    /// The ACL resource of the route, named in the 401 an anonymous request gets.
+    fn acl_resource(&self) -> &'static str {
+        match self {
+            ReadRoute::StoreConfigs
+            | ReadRoute::Websites
+            | ReadRoute::StoreGroups
+            | ReadRoute::StoreViews => "Magento_Backend::store",
+            ReadRoute::AttributeSets => "Magento_Catalog::sets",
+            ReadRoute::TaxClasses | ReadRoute::TaxRates => "Magento_Tax::manage_tax",
+            ReadRoute::Orders | ReadRoute::Order(_) => "Magento_Sales::actions_view",
+            ReadRoute::Sources | ReadRoute::Source(_) => "Magento_InventoryApi::source",
+            ReadRoute::Products | ReadRoute::Product(_) | ReadRoute::ConfigurableChildren(_) => {
+                "Magento_Catalog::products"
+            }
+            ReadRoute::CategoryTree | ReadRoute::Categories => "Magento_Catalog::categories",
+            ReadRoute::Customers | ReadRoute::Customer(_) => "Magento_Customer::customer",
+            ReadRoute::Invoices => "Magento_Sales::sales_invoice",
+            ReadRoute::CreditMemos => "Magento_Sales::sales_creditmemo",
+            ReadRoute::Shipments => "Magento_Sales::shipment",
+            ReadRoute::SourceItems => "Magento_InventoryApi::source_item",
+            ReadRoute::StockItem(_) => "Magento_CatalogInventory::cataloginventory",
         }
     }
 }
@@ -100,14 +112,14 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
     let segments: Vec<&str> = service.trim_end_matches('/').split('/').collect();
     if method == Method::POST {
         return match segments[..] {
-            ["inventory", "source-items"] if msi => Some(Route::SaveSourceItems),
+            ["inventory", "source-items"] if msi => Some(Route::Write(WriteRoute::SaveSourceItems)),
             _ => None,
         };
     }
     if method == Method::PUT {
         return match segments[..] {
             ["products", sku, "stockItems", item_id] if !sku.is_empty() && !item_id.is_empty() => {
-                Some(Route::UpdateStockItem(sku))
+                Some(Route::Write(WriteRoute::UpdateStockItem(sku)))
             }
             _ => None,
         };
@@ -115,35 +127,35 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
     if method != Method::GET {
         return None;
     }
-    Some(match segments[..] {
-        ["store", "storeConfigs"] => Route::StoreConfigs,
-        ["store", "websites"] => Route::Websites,
-        ["store", "storeGroups"] => Route::StoreGroups,
-        ["store", "storeViews"] => Route::StoreViews,
-        ["products", "attribute-sets", "sets", "list"] => Route::AttributeSets,
-        ["taxClasses", "search"] => Route::TaxClasses,
-        ["taxRates", "search"] => Route::TaxRates,
-        ["orders"] => Route::Orders,
-        ["orders", id] if !id.is_empty() => Route::Order(id),
+    Some(Route::Read(match segments[..] {
+        ["store", "storeConfigs"] => ReadRoute::StoreConfigs,
+        ["store", "websites"] => ReadRoute::Websites,
+        ["store", "storeGroups"] => ReadRoute::StoreGroups,
+        ["store", "storeViews"] => ReadRoute::StoreViews,
+        ["products", "attribute-sets", "sets", "list"] => ReadRoute::AttributeSets,
+        ["taxClasses", "search"] => ReadRoute::TaxClasses,
+        ["taxRates", "search"] => ReadRoute::TaxRates,
+        ["orders"] => ReadRoute::Orders,
+        ["orders", id] if !id.is_empty() => ReadRoute::Order(id),
         // Without the MSI modules their routes do not exist at all.
-        ["inventory", "sources"] if msi => Route::Sources,
-        ["inventory", "sources", code] if msi && !code.is_empty() => Route::Source(code),
-        ["inventory", "source-items"] if msi => Route::SourceItems,
-        ["products"] => Route::Products,
-        ["products", sku] if !sku.is_empty() => Route::Product(sku),
+        ["inventory", "sources"] if msi => ReadRoute::Sources,
+        ["inventory", "sources", code] if msi && !code.is_empty() => ReadRoute::Source(code),
+        ["inventory", "source-items"] if msi => ReadRoute::SourceItems,
+        ["products"] => ReadRoute::Products,
+        ["products", sku] if !sku.is_empty() => ReadRoute::Product(sku),
         ["configurable-products", sku, "children"] if !sku.is_empty() => {
-            Route::ConfigurableChildren(sku)
+            ReadRoute::ConfigurableChildren(sku)
         }
-        ["categories"] => Route::CategoryTree,
-        ["categories", "list"] => Route::Categories,
-        ["customers", "search"] => Route::Customers,
-        ["customers", id] if !id.is_empty() => Route::Customer(id),
-        ["invoices"] => Route::Invoices,
-        ["creditmemos"] => Route::CreditMemos,
-        ["shipments"] => Route::Shipments,
-        ["stockItems", sku] if !sku.is_empty() => Route::StockItem(sku),
+        ["categories"] => ReadRoute::CategoryTree,
+        ["categories", "list"] => ReadRoute::Categories,
+        ["customers", "search"] => ReadRoute::Customers,
+        ["customers", id] if !id.is_empty() => ReadRoute::Customer(id),
+        ["invoices"] => ReadRoute::Invoices,
+        ["creditmemos"] => ReadRoute::CreditMemos,
+        ["shipments"] => ReadRoute::Shipments,
+        ["stockItems", sku] if !sku.is_empty() => ReadRoute::StockItem(sku),
         _ => return None,
-    })
+    }))
 }
 
 fn product_not_found() -> ApiError {
@@ -229,121 +241,16 @@ pub(crate) async fn dispatch(
         return err.into_response();
     }
     let params = app_params(req.query_string());
-    let criteria = Criteria::parse(&params);
-    let seed = &state.seed;
-    // Held to the end of this synchronous block only: nothing below awaits.
-    let mut inventory = state.inventory.lock().unwrap_or_else(|e| e.into_inner());
     let result = match route {
-        Route::StoreConfigs => Ok(Value::from(seed.store_configs.clone())),
-        Route::Websites => Ok(Value::from(seed.websites.clone())),
-        Route::StoreGroups => Ok(Value::from(seed.store_groups.clone())),
-        Route::StoreViews => Ok(Value::from(seed.store_views.clone())),
-        Route::AttributeSets => required_search(&seed.attribute_sets, criteria),
-        Route::TaxClasses => required_search(&seed.tax_classes, criteria),
-        Route::TaxRates => required_search(&seed.tax_rates, criteria),
-        Route::Orders => required_search(&seed.orders, criteria),
-        Route::Order(id) => seed
-            .orders
-            .iter()
-            .find(|o| id.parse::<i64>().is_ok_and(|id| o["entity_id"] == id))
-            .cloned()
-            .ok_or_else(ApiError::no_such_entity),
-        // MSI declares the criteria argument optional.
-        Route::Sources => match criteria {
-            Some(_) => required_search(&seed.sources, criteria),
-            None => Ok(search::search_all(&seed.sources)),
-        },
-        Route::Source(code) => seed
-            .sources
-            .iter()
-            .find(|s| s["source_code"] == code)
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::with_parameters(
-                    StatusCode::NOT_FOUND,
-                    "Source with code \"%value\" does not exist.",
-                    serde_json::json!({ "value": code }),
-                )
-            }),
-        Route::Products => required_search(&seed.products, criteria).map(|mut page| {
-            if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
-                for item in items.iter_mut() {
-                    *item = without_stock_item(item.take());
-                }
-            }
-            page
+        Route::Write(route) => json_content(&req).and_then(|()| {
+            let mut shop = state.shop.write().unwrap_or_else(|e| e.into_inner());
+            write(route, &mut shop, &state, &body)
         }),
-        // The product view carries the current (possibly written) stock item.
-        Route::Product(sku) => product_by_sku(&seed.products, sku).map(|product| {
-            let mut product = product.clone();
-            if let Some(stock) = inventory
-                .stock_items
-                .iter()
-                .find(|s| s["sku"] == product["sku"])
-            {
-                product["extension_attributes"]["stock_item"] = stock["item"].clone();
-            }
-            product
-        }),
-        Route::ConfigurableChildren(sku) => product_by_sku(&seed.products, sku).map(|parent| {
-            let links = parent["extension_attributes"]["configurable_product_links"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let children: Vec<Value> = links
-                .iter()
-                .filter_map(|id| seed.products.iter().find(|p| p["id"] == *id))
-                .map(|child| without_stock_item(child.clone()))
-                .collect();
-            Value::from(children)
-        }),
-        Route::CategoryTree => Ok(seed.category_tree.clone()),
-        Route::Categories => required_search(&seed.categories, criteria),
-        Route::Customers => required_search(&seed.customers, criteria),
-        Route::Customer(id) => seed
-            .customers
-            .iter()
-            .find(|c| id.parse::<i64>().is_ok_and(|id| c["id"] == id))
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::with_parameters(
-                    StatusCode::NOT_FOUND,
-                    "No such entity with %fieldName = %fieldValue",
-                    serde_json::json!({ "fieldName": "customerId", "fieldValue": id }),
-                )
-            }),
-        Route::Invoices => required_search(&seed.invoices, criteria),
-        Route::CreditMemos => required_search(&seed.creditmemos, criteria),
-        Route::Shipments => required_search(&seed.shipments, criteria),
-        Route::SourceItems => required_search(&inventory.source_items, criteria),
-        Route::SaveSourceItems => json_content(&req)
-            .and_then(|()| {
-                save_source_items(
-                    &mut inventory,
-                    &seed.sources,
-                    state.input_limits.complex_array_limit(),
-                    &body,
-                )
-            })
-            .inspect_err(|err| {
-                if err.body["message"] == ARRAY_LIMIT_MESSAGE {
-                    state.input_limits.record_rejection();
-                }
-            }),
-        Route::UpdateStockItem(sku) => json_content(&req)
-            .and_then(|()| update_stock_item(&mut inventory, &seed.products, sku, &body)),
-        Route::StockItem(sku) => product_by_sku(&seed.products, sku).and_then(|product| {
-            inventory
-                .stock_items
-                .iter()
-                .find(|s| s["sku"] == product["sku"])
-                .map(|s| s["item"].clone())
-                // Composites have a stock item too (qty 0, in stock): the product's own.
-                .or_else(|| product["extension_attributes"].get("stock_item").cloned())
-                .ok_or_else(product_not_found)
-        }),
+        Route::Read(route) => {
+            let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
+            read(route, &shop, &state.seed, Criteria::parse(&params))
+        }
     };
-    drop(inventory);
     match result {
         Ok(_) if malformed => HttpResponse::Ok()
             .content_type("application/json; charset=utf-8")
@@ -356,6 +263,135 @@ pub(crate) async fn dispatch(
             json_response(StatusCode::OK, &body)
         }
         Err(err) => err.into_response(),
+    }
+}
+
+/// The read routes, answered from one consistent view of the shop.
+fn read(
+    route: ReadRoute<'_>,
+    shop: &Shop,
+    seed: &Seed,
+    criteria: Option<Criteria>,
+) -> Result<Value, ApiError> {
+    match route {
+        ReadRoute::StoreConfigs => Ok(Value::from(seed.store_configs.clone())),
+        ReadRoute::Websites => Ok(Value::from(seed.websites.clone())),
+        ReadRoute::StoreGroups => Ok(Value::from(seed.store_groups.clone())),
+        ReadRoute::StoreViews => Ok(Value::from(seed.store_views.clone())),
+        ReadRoute::AttributeSets => required_search(&seed.attribute_sets, criteria),
+        ReadRoute::TaxClasses => required_search(&seed.tax_classes, criteria),
+        ReadRoute::TaxRates => required_search(&seed.tax_rates, criteria),
+        ReadRoute::Orders => required_search(&shop.orders, criteria),
+        ReadRoute::Order(id) => shop
+            .orders
+            .iter()
+            .find(|o| id.parse::<i64>().is_ok_and(|id| o["entity_id"] == id))
+            .cloned()
+            .ok_or_else(ApiError::no_such_entity),
+        // MSI declares the criteria argument optional.
+        ReadRoute::Sources => match criteria {
+            Some(_) => required_search(&seed.sources, criteria),
+            None => Ok(search::search_all(&seed.sources)),
+        },
+        ReadRoute::Source(code) => seed
+            .sources
+            .iter()
+            .find(|s| s["source_code"] == code)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::with_parameters(
+                    StatusCode::NOT_FOUND,
+                    "Source with code \"%value\" does not exist.",
+                    serde_json::json!({ "value": code }),
+                )
+            }),
+        ReadRoute::Products => required_search(&shop.products, criteria).map(|mut page| {
+            if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
+                for item in items.iter_mut() {
+                    *item = without_stock_item(item.take());
+                }
+            }
+            page
+        }),
+        // The product view carries the current (possibly written) stock item.
+        ReadRoute::Product(sku) => product_by_sku(&shop.products, sku).map(|product| {
+            let mut product = product.clone();
+            if let Some(stock) = shop
+                .inventory
+                .stock_items
+                .iter()
+                .find(|s| s["sku"] == product["sku"])
+            {
+                product["extension_attributes"]["stock_item"] = stock["item"].clone();
+            }
+            product
+        }),
+        ReadRoute::ConfigurableChildren(sku) => product_by_sku(&shop.products, sku).map(|parent| {
+            let links = parent["extension_attributes"]["configurable_product_links"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let children: Vec<Value> = links
+                .iter()
+                .filter_map(|id| shop.products.iter().find(|p| p["id"] == *id))
+                .map(|child| without_stock_item(child.clone()))
+                .collect();
+            Value::from(children)
+        }),
+        ReadRoute::CategoryTree => Ok(shop.category_tree.clone()),
+        ReadRoute::Categories => required_search(&shop.categories, criteria),
+        ReadRoute::Customers => required_search(&shop.customers, criteria),
+        ReadRoute::Customer(id) => shop
+            .customers
+            .iter()
+            .find(|c| id.parse::<i64>().is_ok_and(|id| c["id"] == id))
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::with_parameters(
+                    StatusCode::NOT_FOUND,
+                    "No such entity with %fieldName = %fieldValue",
+                    serde_json::json!({ "fieldName": "customerId", "fieldValue": id }),
+                )
+            }),
+        ReadRoute::Invoices => required_search(&shop.invoices, criteria),
+        ReadRoute::CreditMemos => required_search(&shop.creditmemos, criteria),
+        ReadRoute::Shipments => required_search(&shop.shipments, criteria),
+        ReadRoute::SourceItems => required_search(&shop.inventory.source_items, criteria),
+        ReadRoute::StockItem(sku) => product_by_sku(&shop.products, sku).and_then(|product| {
+            shop.inventory
+                .stock_items
+                .iter()
+                .find(|s| s["sku"] == product["sku"])
+                .map(|s| s["item"].clone())
+                // Composites have a stock item too (qty 0, in stock): the product's own.
+                .or_else(|| product["extension_attributes"].get("stock_item").cloned())
+                .ok_or_else(product_not_found)
+        }),
+    }
+}
+
+/// The write routes: each one whole or not at all, under the shop's exclusive lock.
+fn write(
+    route: WriteRoute<'_>,
+    shop: &mut Shop,
+    state: &State,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    match route {
+        WriteRoute::SaveSourceItems => save_source_items(
+            &mut shop.inventory,
+            &state.seed.sources,
+            state.input_limits.complex_array_limit(),
+            body,
+        )
+        .inspect_err(|err| {
+            if err.body["message"] == ARRAY_LIMIT_MESSAGE {
+                state.input_limits.record_rejection();
+            }
+        }),
+        WriteRoute::UpdateStockItem(sku) => {
+            update_stock_item(&mut shop.inventory, &shop.products, sku, body)
+        }
     }
 }
 
