@@ -281,6 +281,77 @@ impl MagentoClient {
         }
     }
 
+    /// A write that would do harm if applied twice (create a product, add a child link,
+    /// ship, comment). It is retried like any request when it certainly did not run; when
+    /// its outcome is unknown (see [`MagentoError::outcome_unknown`]) `took_effect` reads
+    /// the store first: `Some(result)` ends here as if the write had answered, `None` sends
+    /// it again. A check that itself fails gives the write's own error back, so the caller
+    /// sees why the write is in doubt.
+    pub(crate) async fn send_unrepeatable<T, Check, Checked>(
+        &self,
+        method: Method,
+        endpoint: &'static str,
+        path: &str,
+        body: &serde_json::Value,
+        parse: impl Fn(&[u8]) -> Result<T, MagentoError>,
+        took_effect: Check,
+    ) -> Result<T, MagentoError>
+    where
+        Check: Fn() -> Checked,
+        Checked: std::future::Future<Output = Result<Option<T>, MagentoError>>,
+    {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| invalid(format!("could not serialise the request body: {e}")))?;
+        let policy = &self.inner.retry;
+        let mut attempt = 1;
+        loop {
+            let result = {
+                let _slot = self.inner.limiter.acquire().await;
+                self.send_once(&method, endpoint, path, &[], Some(&body))
+                    .await
+            };
+            let err = match result {
+                Ok(bytes) => return parse(&bytes),
+                Err(err) => err,
+            };
+            if !err.is_retryable() || attempt >= policy.max_attempts {
+                return Err(err);
+            }
+            if err.outcome_unknown() {
+                match took_effect().await {
+                    Ok(Some(done)) => {
+                        tracing::info!(
+                            store = %self.inner.store_label, endpoint, attempt, error = %err,
+                            "a write whose answer was lost had been applied; not repeating it"
+                        );
+                        return Ok(done);
+                    }
+                    Ok(None) => {}
+                    Err(check) => {
+                        tracing::warn!(
+                            store = %self.inner.store_label, endpoint, error = %err, check = %check,
+                            "could not tell whether a write was applied; not repeating it"
+                        );
+                        return Err(err);
+                    }
+                }
+            }
+            let retry_after = match &err {
+                MagentoError::Throttled {
+                    retry_after_seconds,
+                } => *retry_after_seconds,
+                _ => None,
+            };
+            let delay = policy.delay(attempt, retry_after, rand::random());
+            tracing::info!(
+                store = %self.inner.store_label, endpoint, attempt, ?delay, error = %err,
+                "retrying a Magento write that was not applied"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
     /// One signed request; `body` is sent as `application/json`.
     async fn send_once(
         &self,

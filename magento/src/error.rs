@@ -97,6 +97,18 @@ impl MagentoError {
         }
     }
 
+    /// Whether a write that failed this way may nevertheless have been applied: the request
+    /// may have reached Magento before the answer was lost (a timeout, a connection broken
+    /// off, a gateway giving up, a PHP error after the save). A throttled or refused request
+    /// never ran, and a replayed nonce is refused before the service.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Self::Timeout | Self::Unreachable { .. } => true,
+            Self::Server { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Classifies a non-2xx answer. `retry_after_seconds` is the parsed `Retry-After` header.
     pub fn from_response(status: u16, retry_after_seconds: Option<u64>, body: &str) -> Self {
         let parsed = ErrorBody::parse(body);

@@ -44,6 +44,10 @@ pub struct FaultSpec {
     pub retry_after: Option<u64>,
     #[serde(default)]
     pub latency_ms: Option<u64>,
+    /// Strike after the service ran: a write is applied, then its answer is lost (the
+    /// case a client must check before repeating a write). Off: the request never runs.
+    #[serde(default)]
+    pub after_processing: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,8 +126,9 @@ impl Faults {
         (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// The first matching fault that fires for this request, if any.
-    pub fn take(&self, service_path: &str) -> Option<Action> {
+    /// The first matching fault that fires for this request, if any, and whether it
+    /// strikes after the service ran.
+    pub fn take(&self, service_path: &str) -> Option<(Action, bool)> {
         let mut active = self.lock();
         for fault in active.iter_mut() {
             let spec = &fault.spec;
@@ -138,7 +143,7 @@ impl Faults {
             }
             fault.fired += 1;
             let latency = spec.latency_ms.map(Duration::from_millis);
-            return Some(match spec.kind {
+            let action = match spec.kind {
                 FaultKind::Latency => Action::Delay(latency.unwrap_or(Duration::from_millis(500))),
                 FaultKind::Throttle => Action::Respond {
                     status: 429,
@@ -151,7 +156,8 @@ impl Faults {
                 FaultKind::Drop => Action::Drop,
                 FaultKind::Timeout => Action::Hang(latency.unwrap_or(Duration::from_secs(120))),
                 FaultKind::MalformedJson => Action::Malformed,
-            });
+            };
+            return Some((action, spec.after_processing));
         }
         None
     }
@@ -195,6 +201,7 @@ mod tests {
             status: Some(503),
             retry_after: None,
             latency_ms: None,
+            after_processing: false,
         }
     }
 
@@ -209,8 +216,8 @@ mod tests {
             status: 503,
             retry_after: None,
         };
-        assert_eq!(faults.take("taxRates/search"), Some(fired.clone()));
-        assert_eq!(faults.take("taxRates/search"), Some(fired));
+        assert_eq!(faults.take("taxRates/search"), Some((fired.clone(), false)));
+        assert_eq!(faults.take("taxRates/search"), Some((fired, false)));
         assert_eq!(faults.take("taxRates/search"), None);
         assert_eq!(faults.list()[0].fired, 2);
     }

@@ -221,21 +221,20 @@ pub(crate) async fn dispatch(
         tokio::time::sleep(state.latency).await;
     }
     // Faults strike before authentication, as a proxy or an overloaded PHP pool would,
-    // so a failed attempt never uses up the client's nonce.
+    // so a failed attempt never uses up the client's nonce; unless the fault is set to
+    // strike after the service ran (the answer to an applied write is lost).
+    let (before, after) = match state.faults.take(service) {
+        None => (None, None),
+        Some((action, false)) => (Some(action), None),
+        Some((action, true)) => (None, Some(action)),
+    };
     let mut malformed = false;
-    match state.faults.take(service) {
-        None => {}
-        Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(Action::Hang(delay)) => {
-            tokio::time::sleep(delay).await;
-            return ApiError::internal().into_response();
+    if let Some(action) = before {
+        match strike(action).await {
+            Struck::Proceed => {}
+            Struck::Garble => malformed = true,
+            Struck::Replace(response) => return response,
         }
-        Some(Action::Respond {
-            status,
-            retry_after,
-        }) => return fault_response(status, retry_after),
-        Some(Action::Drop) => return dropped_connection(),
-        Some(Action::Malformed) => malformed = true,
     }
     if let Err(err) = state.verifier.verify(&req, route.acl_resource()) {
         return err.into_response();
@@ -251,6 +250,13 @@ pub(crate) async fn dispatch(
             read(route, &shop, &state.seed, Criteria::parse(&params))
         }
     };
+    if let Some(action) = after {
+        match strike(action).await {
+            Struck::Proceed => {}
+            Struck::Garble => malformed = true,
+            Struck::Replace(response) => return response,
+        }
+    }
     match result {
         Ok(_) if malformed => HttpResponse::Ok()
             .content_type("application/json; charset=utf-8")
@@ -631,6 +637,35 @@ fn update_stock_item(
         Value::String(s) => Value::String(s.clone()),
         other => Value::String(other.to_string()),
     })
+}
+
+/// What a fault leaves of the service's answer.
+enum Struck {
+    /// It goes out as it is (perhaps late).
+    Proceed,
+    /// It goes out as broken JSON.
+    Garble,
+    /// This goes out instead.
+    Replace(HttpResponse),
+}
+
+async fn strike(action: Action) -> Struck {
+    match action {
+        Action::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            Struck::Proceed
+        }
+        Action::Hang(delay) => {
+            tokio::time::sleep(delay).await;
+            Struck::Replace(ApiError::internal().into_response())
+        }
+        Action::Respond {
+            status,
+            retry_after,
+        } => Struck::Replace(fault_response(status, retry_after)),
+        Action::Drop => Struck::Replace(dropped_connection()),
+        Action::Malformed => Struck::Garble,
+    }
 }
 
 /// A fault's answer: 429 as Magento's backpressure renders it, a masked PHP error for

@@ -16,6 +16,26 @@ pub(crate) struct Shop {
     pub creditmemos: Vec<Value>,
     pub shipments: Vec<Value>,
     pub inventory: Inventory,
+    /// What happened to orders and credit memos, in order: the outbound notifier tails
+    /// this log (a Magento module observing `sales_order_save_after` and friends).
+    pub events: Vec<ShopEvent>,
+}
+
+/// One notification-worthy change, as the merchant's Magento module would queue it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct ShopEvent {
+    /// Position in the log, from 1; also the notification's `event_id` suffix.
+    pub sequence: u64,
+    /// `order.created`, `order.updated`, `order.canceled` or `creditmemo.created`.
+    pub event: &'static str,
+    /// `order` or `creditmemo`.
+    pub entity_type: &'static str,
+    pub entity_id: i64,
+    pub increment_id: String,
+    /// The order's store view.
+    pub store_id: i64,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC, as Magento writes `updated_at`.
+    pub updated_at: String,
 }
 
 /// MSI source items and legacy stock items.
@@ -42,6 +62,30 @@ impl Shop {
                 source_items: std::mem::take(&mut seed.source_items),
                 stock_items: std::mem::take(&mut seed.stock_items),
             },
+            events: Vec::new(),
         }
+    }
+
+    /// Appends an event to the log; the caller wakes the notifier after releasing the lock.
+    #[allow(dead_code)] // used by the order operations being added
+    pub fn record_event(
+        &mut self,
+        event: &'static str,
+        entity_type: &'static str,
+        entity_id: i64,
+        increment_id: String,
+        store_id: i64,
+        updated_at: String,
+    ) {
+        let sequence = self.events.len() as u64 + 1;
+        self.events.push(ShopEvent {
+            sequence,
+            event,
+            entity_type,
+            entity_id,
+            increment_id,
+            store_id,
+            updated_at,
+        });
     }
 }
