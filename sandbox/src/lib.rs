@@ -54,6 +54,9 @@ pub(crate) struct State {
     pub seed: seed::Seed,
     /// Everything the write routes and the control API change. Never held across an await.
     pub shop: std::sync::RwLock<shop::Shop>,
+    /// Woken after an operation appended to `shop.events` and released the lock.
+    #[allow(dead_code)] // the order operations and the notifier are being added
+    pub events_recorded: tokio::sync::Notify,
     /// `webapi/validation/complex_array_limit`, set through the control API.
     pub input_limits: control::InputLimits,
 }
@@ -139,6 +142,7 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
         verifier: auth::Verifier::new(credentials.clone()),
         seed,
         shop: std::sync::RwLock::new(shop),
+        events_recorded: tokio::sync::Notify::new(),
         input_limits: control::InputLimits::default(),
     });
 
