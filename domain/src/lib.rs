@@ -12,6 +12,7 @@ pub mod reference;
 pub mod secrets;
 pub mod services;
 pub mod settings;
+pub mod stock;
 pub mod stores;
 
 pub use entities;

@@ -182,3 +182,64 @@ pub enum InvoiceStatus {
     #[sea_orm(string_value = "authorised")]
     Authorised,
 }
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ProductKind {
+    /// Counted in stock.
+    #[sea_orm(string_value = "stock")]
+    Stock,
+    /// Sold, never stocked (labour, fees).
+    #[sea_orm(string_value = "service")]
+    Service,
+    #[sea_orm(string_value = "gift_card")]
+    GiftCard,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ProductStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "deprecated")]
+    Deprecated,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum MovementKind {
+    /// A counted correction (with a reason).
+    #[sea_orm(string_value = "adjustment")]
+    Adjustment,
+    #[sea_orm(string_value = "transfer_out")]
+    TransferOut,
+    #[sea_orm(string_value = "transfer_in")]
+    TransferIn,
+    /// An authorised sale order reserving stock.
+    #[sea_orm(string_value = "allocation")]
+    Allocation,
+    /// A reservation released (void, or moved into a pick).
+    #[sea_orm(string_value = "deallocation")]
+    Deallocation,
+    /// An authorised pick taking stock out (on hand and allocated down).
+    #[sea_orm(string_value = "pick")]
+    Pick,
+    /// A voided pick putting its stock back.
+    #[sea_orm(string_value = "pick_reversal")]
+    PickReversal,
+    /// A credit note returning goods to a location.
+    #[sea_orm(string_value = "restock")]
+    Restock,
+    #[sea_orm(string_value = "assembly_consume")]
+    AssemblyConsume,
+    #[sea_orm(string_value = "assembly_produce")]
+    AssemblyProduce,
+}

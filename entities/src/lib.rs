@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api_key;
+pub mod bill_of_materials;
 pub mod customer;
 pub mod enums;
 pub mod event;
@@ -14,5 +15,10 @@ pub mod magento_store;
 pub mod organization;
 pub mod payment_account_mapping;
 pub mod price_tier;
+pub mod product;
+pub mod product_family;
+pub mod product_price;
+pub mod stock_level;
+pub mod stock_movement;
 pub mod tax_rule;
 pub mod tax_rule_mapping;

@@ -1,0 +1,444 @@
+//! Stock per product and location: an append-only movement ledger and the levels it
+//! maintains. Every change inserts its movements and adds their deltas to the levels in
+//! the caller's transaction, with atomic `on_hand = on_hand + delta` updates (never a
+//! read-modify-write in Rust), so concurrent workers lose no update. Levels are touched
+//! in one global order (product, location), so two transactions moving the same pair of
+//! rows cannot deadlock. Each change appends one `stock.changed` event naming what
+//! moved, for the stock push to consume.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    Statement, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::enums::{MovementKind, ProductKind};
+use entities::{location, product, stock_level};
+
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::events;
+
+pub const STOCK_CHANGED: &str = "stock.changed";
+
+/// One change to one level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    pub product_id: Uuid,
+    pub location_id: Uuid,
+    pub kind: MovementKind,
+    pub on_hand_delta: Decimal,
+    pub allocated_delta: Decimal,
+}
+
+/// Why a set of movements happened: a free-text reason (adjustments) and the document
+/// that caused it (a sale, a credit note, an assembly, a transfer).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cause {
+    pub reason: Option<String>,
+    pub reference_type: Option<&'static str>,
+    pub reference_id: Option<Uuid>,
+}
+
+/// On hand, allocated and what is left to sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Availability {
+    pub on_hand: Decimal,
+    pub allocated: Decimal,
+}
+
+impl Availability {
+    pub const ZERO: Self = Self {
+        on_hand: Decimal::ZERO,
+        allocated: Decimal::ZERO,
+    };
+
+    /// Negative when more is allocated than is on hand (a backorder).
+    pub fn available(&self) -> Decimal {
+        self.on_hand - self.allocated
+    }
+}
+
+/// Records `movements` and applies them to the levels, inside the caller's transaction
+/// (`db` must be one for the change to be atomic). Returns the levels after the change,
+/// keyed by (product, location).
+pub async fn apply<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    movements: &[Movement],
+    cause: &Cause,
+) -> DomainResult<BTreeMap<(Uuid, Uuid), Availability>> {
+    let mut ordered: Vec<&Movement> = movements
+        .iter()
+        .filter(|m| !m.on_hand_delta.is_zero() || !m.allocated_delta.is_zero())
+        .collect();
+    ordered.sort_by_key(|m| (m.product_id, m.location_id));
+    let mut after = BTreeMap::new();
+    for movement in &ordered {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO stock_movements (org_id, product_id, location_id, on_hand_delta, \
+             allocated_delta, kind, reason, reference_type, reference_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [
+                org_id.into(),
+                movement.product_id.into(),
+                movement.location_id.into(),
+                movement.on_hand_delta.into(),
+                movement.allocated_delta.into(),
+                kind_value(movement.kind).into(),
+                cause.reason.clone().into(),
+                cause.reference_type.map(str::to_owned).into(),
+                cause.reference_id.into(),
+            ],
+        ))
+        .await?;
+        let level = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO stock_levels (product_id, location_id, org_id, on_hand, allocated) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (product_id, location_id) DO UPDATE SET \
+                   on_hand = stock_levels.on_hand + EXCLUDED.on_hand, \
+                   allocated = stock_levels.allocated + EXCLUDED.allocated, \
+                   updated_at = now() \
+                 RETURNING on_hand, allocated",
+                [
+                    movement.product_id.into(),
+                    movement.location_id.into(),
+                    org_id.into(),
+                    movement.on_hand_delta.into(),
+                    movement.allocated_delta.into(),
+                ],
+            ))
+            .await
+            .map_err(|err| over_release(err, movement))?
+            .ok_or_else(|| DomainError::Db(sea_orm::DbErr::RecordNotInserted))?;
+        after.insert(
+            (movement.product_id, movement.location_id),
+            Availability {
+                on_hand: level.try_get("", "on_hand")?,
+                allocated: level.try_get("", "allocated")?,
+            },
+        );
+    }
+    if !after.is_empty() {
+        let changes: Vec<_> = after
+            .keys()
+            .map(|(product, location)| json!({ "productId": product, "locationId": location }))
+            .collect();
+        events::append(
+            db,
+            org_id,
+            None,
+            None,
+            STOCK_CHANGED,
+            json!({ "changes": changes }),
+        )
+        .await?;
+    }
+    Ok(after)
+}
+
+/// The levels' CHECK refuses a negative allocation: releasing more than is reserved is a
+/// bookkeeping error of the caller, reported as such rather than as a database failure.
+fn over_release(err: sea_orm::DbErr, movement: &Movement) -> DomainError {
+    if err.to_string().contains("stock_levels_allocated_check") {
+        DomainError::invalid(
+            &["quantity"],
+            ErrorCode::OutOfRange,
+            format!(
+                "cannot release {} more than is allocated of product {} at location {}",
+                -movement.allocated_delta, movement.product_id, movement.location_id
+            ),
+        )
+    } else {
+        DomainError::Db(err)
+    }
+}
+
+fn kind_value(kind: MovementKind) -> String {
+    use sea_orm::ActiveEnum as _;
+    kind.to_value()
+}
+
+/// A stock product of the organisation; services and gift cards are never stocked.
+pub async fn stock_product<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    product_id: Uuid,
+    field: &[&str],
+) -> DomainResult<product::Model> {
+    let product = product::Entity::find_by_id(product_id)
+        .filter(product::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::invalid(field, ErrorCode::NotFound, "no such product"))?;
+    if product.kind != ProductKind::Stock {
+        return Err(DomainError::invalid(
+            field,
+            ErrorCode::Invalid,
+            format!(
+                "{} is not a stock product; only stock products have stock",
+                product.sku
+            ),
+        ));
+    }
+    Ok(product)
+}
+
+/// A location of the organisation.
+pub async fn known_location<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    location_id: Uuid,
+    field: &[&str],
+) -> DomainResult<location::Model> {
+    location::Entity::find_by_id(location_id)
+        .filter(location::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::invalid(field, ErrorCode::NotFound, "no such location"))
+}
+
+/// A counted correction: on hand changes by `delta` (positive found, negative lost or
+/// damaged). The reason is required, as in DEAR's stock adjustments.
+pub async fn adjust(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    product_id: Uuid,
+    location_id: Uuid,
+    delta: Decimal,
+    reason: &str,
+) -> DomainResult<Availability> {
+    if delta.is_zero() {
+        return Err(DomainError::invalid(
+            &["input", "quantity"],
+            ErrorCode::OutOfRange,
+            "an adjustment changes the quantity; zero changes nothing",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::invalid(
+            &["input", "reason"],
+            ErrorCode::Invalid,
+            "say why the stock is adjusted",
+        ));
+    }
+    let txn = db.begin().await?;
+    stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
+    known_location(&txn, org_id, location_id, &["input", "locationId"]).await?;
+    let after = apply(
+        &txn,
+        org_id,
+        &[Movement {
+            product_id,
+            location_id,
+            kind: MovementKind::Adjustment,
+            on_hand_delta: delta,
+            allocated_delta: Decimal::ZERO,
+        }],
+        &Cause {
+            reason: Some(reason.to_owned()),
+            ..Cause::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after
+        .get(&(product_id, location_id))
+        .copied()
+        .unwrap_or(Availability::ZERO))
+}
+
+/// Moves `quantity` from one location to another. Only what is available at the source
+/// (on hand less allocated) can go: stock promised to orders stays. Checked under the
+/// source level's row lock, so two transfers cannot both take the last units.
+pub async fn transfer(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    product_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    quantity: Decimal,
+) -> DomainResult<(Availability, Availability)> {
+    if quantity <= Decimal::ZERO {
+        return Err(DomainError::invalid(
+            &["input", "quantity"],
+            ErrorCode::OutOfRange,
+            "a transfer moves a positive quantity",
+        ));
+    }
+    if from == to {
+        return Err(DomainError::invalid(
+            &["input", "toLocationId"],
+            ErrorCode::InvalidCombination,
+            "a transfer goes to another location",
+        ));
+    }
+    let txn = db.begin().await?;
+    stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
+    known_location(&txn, org_id, from, &["input", "fromLocationId"]).await?;
+    known_location(&txn, org_id, to, &["input", "toLocationId"]).await?;
+    let source = locked_level(&txn, product_id, from).await?;
+    if source.available() < quantity {
+        return Err(DomainError::invalid(
+            &["input", "quantity"],
+            ErrorCode::OutOfRange,
+            format!(
+                "only {} available at the source location",
+                source.available().normalize()
+            ),
+        ));
+    }
+    let transfer_id = Uuid::new_v4();
+    let after = apply(
+        &txn,
+        org_id,
+        &[
+            Movement {
+                product_id,
+                location_id: from,
+                kind: MovementKind::TransferOut,
+                on_hand_delta: -quantity,
+                allocated_delta: Decimal::ZERO,
+            },
+            Movement {
+                product_id,
+                location_id: to,
+                kind: MovementKind::TransferIn,
+                on_hand_delta: quantity,
+                allocated_delta: Decimal::ZERO,
+            },
+        ],
+        &Cause {
+            reason: None,
+            reference_type: Some("transfer"),
+            reference_id: Some(transfer_id),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let level = |location| {
+        after
+            .get(&(product_id, location))
+            .copied()
+            .unwrap_or(Availability::ZERO)
+    };
+    Ok((level(from), level(to)))
+}
+
+/// The level of one product at one location, locked until the transaction ends.
+pub async fn locked_level<C: ConnectionTrait>(
+    db: &C,
+    product_id: Uuid,
+    location_id: Uuid,
+) -> DomainResult<Availability> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT on_hand, allocated FROM stock_levels \
+             WHERE product_id = $1 AND location_id = $2 FOR UPDATE",
+            [product_id.into(), location_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => Availability {
+            on_hand: row.try_get("", "on_hand")?,
+            allocated: row.try_get("", "allocated")?,
+        },
+        None => Availability::ZERO,
+    })
+}
+
+/// A product's stock at one location, or summed over all of them.
+pub async fn availability<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    product_id: Uuid,
+    location_id: Option<Uuid>,
+) -> DomainResult<Availability> {
+    let mut query = stock_level::Entity::find()
+        .filter(stock_level::Column::OrgId.eq(org_id))
+        .filter(stock_level::Column::ProductId.eq(product_id));
+    if let Some(location_id) = location_id {
+        query = query.filter(stock_level::Column::LocationId.eq(location_id));
+    }
+    let levels = query.all(db).await?;
+    Ok(levels
+        .iter()
+        .fold(Availability::ZERO, |sum, level| Availability {
+            on_hand: sum.on_hand + level.on_hand,
+            allocated: sum.allocated + level.allocated,
+        }))
+}
+
+/// A product's level at each location that has one.
+pub async fn levels<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    product_id: Uuid,
+) -> DomainResult<Vec<stock_level::Model>> {
+    use sea_orm::QueryOrder as _;
+    Ok(stock_level::Entity::find()
+        .filter(stock_level::Column::OrgId.eq(org_id))
+        .filter(stock_level::Column::ProductId.eq(product_id))
+        .order_by_asc(stock_level::Column::LocationId)
+        .all(db)
+        .await?)
+}
+
+/// A level that disagrees with the sum of its movements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discrepancy {
+    pub product_id: Uuid,
+    pub location_id: Uuid,
+    pub level: Availability,
+    pub movements: Availability,
+}
+
+/// Every (product, location) of the organisation whose level differs from the sum of
+/// its movements. Empty means the ledger and the levels agree.
+pub async fn discrepancies<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+) -> DomainResult<Vec<Discrepancy>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT coalesce(l.product_id, m.product_id) AS product_id, \
+                    coalesce(l.location_id, m.location_id) AS location_id, \
+                    coalesce(l.on_hand, 0) AS level_on_hand, coalesce(l.allocated, 0) AS level_allocated, \
+                    coalesce(m.on_hand, 0) AS moved_on_hand, coalesce(m.allocated, 0) AS moved_allocated \
+             FROM (SELECT * FROM stock_levels WHERE org_id = $1) l \
+             FULL JOIN (SELECT product_id, location_id, sum(on_hand_delta) AS on_hand, \
+                               sum(allocated_delta) AS allocated \
+                        FROM stock_movements WHERE org_id = $1 \
+                        GROUP BY product_id, location_id) m \
+               ON l.product_id = m.product_id AND l.location_id = m.location_id \
+             WHERE coalesce(l.on_hand, 0) <> coalesce(m.on_hand, 0) \
+                OR coalesce(l.allocated, 0) <> coalesce(m.allocated, 0)",
+            [org_id.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Discrepancy {
+                product_id: row.try_get("", "product_id")?,
+                location_id: row.try_get("", "location_id")?,
+                level: Availability {
+                    on_hand: row.try_get("", "level_on_hand")?,
+                    allocated: row.try_get("", "level_allocated")?,
+                },
+                movements: Availability {
+                    on_hand: row.try_get("", "moved_on_hand")?,
+                    allocated: row.try_get("", "moved_allocated")?,
+                },
+            })
+        })
+        .collect()
+}
