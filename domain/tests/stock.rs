@@ -335,7 +335,7 @@ async fn concurrent_writers_lose_no_update_and_levels_equal_their_movements() {
                 // Each worker lists the spread SKUs in its own order.
                 for k in 0..spread.len() {
                     let product = spread[(k + worker as usize + round as usize) % spread.len()];
-                    let location = if (k + round as usize) % 2 == 0 {
+                    let location = if (k + round as usize).is_multiple_of(2) {
                         north
                     } else {
                         south
