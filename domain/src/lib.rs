@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod page;
+pub mod products;
 pub mod reference;
 pub mod secrets;
 pub mod services;

@@ -69,11 +69,11 @@ pub async fn seed_defaults<C: ConnectionTrait>(db: &C, org_id: Uuid) -> DomainRe
     Ok(())
 }
 
-fn unique_violation(err: &sea_orm::DbErr) -> bool {
+pub(crate) fn unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
-fn required_text(path: &[&str], value: &str) -> DomainResult<String> {
+pub(crate) fn required_text(path: &[&str], value: &str) -> DomainResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(DomainError::invalid(

@@ -1,0 +1,185 @@
+//! Reading products: one by id or SKU, and filtered pages — the same filters bulk
+//! listing selects by (category, brand, family, tag, attribute set, free text).
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use entities::enums::{ProductKind, ProductStatus};
+use entities::{bill_of_materials, product, product_price};
+
+use super::ProductRecord;
+use crate::error::{DomainError, DomainResult};
+use crate::page::{Cursor, Page, PageRequest};
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Exact, ignoring case.
+    pub category: Option<String>,
+    pub brand: Option<String>,
+    pub family_id: Option<Uuid>,
+    /// Products carrying this tag (exact).
+    pub tag: Option<String>,
+    pub attribute_set: Option<String>,
+    /// Part of the SKU or the name, ignoring case.
+    pub search: Option<String>,
+    pub status: Option<ProductStatus>,
+    pub kind: Option<ProductKind>,
+    /// Exactly these SKUs (ignoring case).
+    pub skus: Option<Vec<String>>,
+}
+
+pub(crate) async fn record<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    id: Uuid,
+) -> DomainResult<ProductRecord> {
+    product(db, org_id, id).await
+}
+
+pub async fn product<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    id: Uuid,
+) -> DomainResult<ProductRecord> {
+    let row = product::Entity::find_by_id(id)
+        .filter(product::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "product" })?;
+    Ok(with_details(db, vec![row]).await?.remove(0))
+}
+
+pub async fn product_by_sku<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    sku: &str,
+) -> DomainResult<ProductRecord> {
+    let row = product::Entity::find()
+        .filter(product::Column::OrgId.eq(org_id))
+        .filter(Expr::cust_with_values(
+            "lower(sku) = lower($1)",
+            [sku.trim().to_owned()],
+        ))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "product" })?;
+    Ok(with_details(db, vec![row]).await?.remove(0))
+}
+
+pub async fn products<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    filter: &ProductFilter,
+    page: PageRequest,
+) -> DomainResult<Page<ProductRecord>> {
+    let mut query = product::Entity::find().filter(product::Column::OrgId.eq(org_id));
+    let ci_equal = |column: &str, value: &str| {
+        Expr::cust_with_values(
+            format!("lower({column}) = lower($1)"),
+            [value.trim().to_owned()],
+        )
+    };
+    if let Some(category) = &filter.category {
+        query = query.filter(ci_equal("category", category));
+    }
+    if let Some(brand) = &filter.brand {
+        query = query.filter(ci_equal("brand", brand));
+    }
+    if let Some(attribute_set) = &filter.attribute_set {
+        query = query.filter(ci_equal("attribute_set", attribute_set));
+    }
+    if let Some(family_id) = filter.family_id {
+        query = query.filter(product::Column::FamilyId.eq(family_id));
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(Expr::cust_with_values(
+            "tags @> $1",
+            [serde_json::json!([tag.trim()])],
+        ));
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = format!("%{}%", escape_like(search));
+        query = query.filter(Expr::cust_with_values(
+            "(sku ILIKE $1 OR name ILIKE $1)",
+            [pattern],
+        ));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(product::Column::Status.eq(status));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(product::Column::Kind.eq(kind));
+    }
+    if let Some(skus) = &filter.skus {
+        let lowered: Vec<String> = skus.iter().map(|s| s.trim().to_lowercase()).collect();
+        query = query.filter(Expr::cust_with_values("lower(sku) = ANY($1)", [lowered]));
+    }
+    if let Some(after) = crate::page::after_cursor(page.after) {
+        query = query.filter(after);
+    }
+    let limit = page.limit();
+    let rows = query
+        .order_by_desc(product::Column::CreatedAt)
+        .order_by_desc(product::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let page = Page::from_rows(rows, limit, |p| Cursor {
+        created_at: p.created_at,
+        id: p.id,
+    });
+    let (cursors, rows): (Vec<Cursor>, Vec<product::Model>) = page.items.into_iter().unzip();
+    let records = with_details(db, rows).await?;
+    Ok(Page {
+        items: cursors.into_iter().zip(records).collect(),
+        has_next_page: page.has_next_page,
+    })
+}
+
+/// `%` and `_` in a search are literal characters, not wildcards.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Prices and components of a batch of products, in two queries.
+async fn with_details<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<product::Model>,
+) -> DomainResult<Vec<ProductRecord>> {
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let mut prices: HashMap<Uuid, Vec<product_price::Model>> = HashMap::new();
+    for price in product_price::Entity::find()
+        .filter(product_price::Column::ProductId.is_in(ids.clone()))
+        .order_by_asc(product_price::Column::Tier)
+        .all(db)
+        .await?
+    {
+        prices.entry(price.product_id).or_default().push(price);
+    }
+    let mut components: HashMap<Uuid, Vec<bill_of_materials::Model>> = HashMap::new();
+    for line in bill_of_materials::Entity::find()
+        .filter(bill_of_materials::Column::ProductId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        components.entry(line.product_id).or_default().push(line);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|product| ProductRecord {
+            prices: prices.remove(&product.id).unwrap_or_default(),
+            components: components.remove(&product.id).unwrap_or_default(),
+            product,
+        })
+        .collect())
+}
