@@ -56,6 +56,14 @@ impl Availability {
         allocated: Decimal::ZERO,
     };
 
+    /// From stored NUMERIC(19,4) values, without their trailing zeros.
+    fn read(on_hand: Decimal, allocated: Decimal) -> Self {
+        Self {
+            on_hand: on_hand.normalize(),
+            allocated: allocated.normalize(),
+        }
+    }
+
     /// Negative when more is allocated than is on hand (a backorder).
     pub fn available(&self) -> Decimal {
         self.on_hand - self.allocated
@@ -119,10 +127,10 @@ pub async fn apply<C: ConnectionTrait>(
             .ok_or_else(|| DomainError::Db(sea_orm::DbErr::RecordNotInserted))?;
         after.insert(
             (movement.product_id, movement.location_id),
-            Availability {
-                on_hand: level.try_get("", "on_hand")?,
-                allocated: level.try_get("", "allocated")?,
-            },
+            Availability::read(
+                level.try_get("", "on_hand")?,
+                level.try_get("", "allocated")?,
+            ),
         );
     }
     if !after.is_empty() {
@@ -347,10 +355,7 @@ pub async fn locked_level<C: ConnectionTrait>(
         ))
         .await?;
     Ok(match row {
-        Some(row) => Availability {
-            on_hand: row.try_get("", "on_hand")?,
-            allocated: row.try_get("", "allocated")?,
-        },
+        Some(row) => Availability::read(row.try_get("", "on_hand")?, row.try_get("", "allocated")?),
         None => Availability::ZERO,
     })
 }
@@ -369,12 +374,12 @@ pub async fn availability<C: ConnectionTrait>(
         query = query.filter(stock_level::Column::LocationId.eq(location_id));
     }
     let levels = query.all(db).await?;
-    Ok(levels
+    let (on_hand, allocated) = levels
         .iter()
-        .fold(Availability::ZERO, |sum, level| Availability {
-            on_hand: sum.on_hand + level.on_hand,
-            allocated: sum.allocated + level.allocated,
-        }))
+        .fold((Decimal::ZERO, Decimal::ZERO), |(on_hand, allocated), level| {
+            (on_hand + level.on_hand, allocated + level.allocated)
+        });
+    Ok(Availability::read(on_hand, allocated))
 }
 
 /// A product's level at each location that has one.
@@ -384,12 +389,17 @@ pub async fn levels<C: ConnectionTrait>(
     product_id: Uuid,
 ) -> DomainResult<Vec<stock_level::Model>> {
     use sea_orm::QueryOrder as _;
-    Ok(stock_level::Entity::find()
+    let mut levels = stock_level::Entity::find()
         .filter(stock_level::Column::OrgId.eq(org_id))
         .filter(stock_level::Column::ProductId.eq(product_id))
         .order_by_asc(stock_level::Column::LocationId)
         .all(db)
-        .await?)
+        .await?;
+    for level in &mut levels {
+        level.on_hand = level.on_hand.normalize();
+        level.allocated = level.allocated.normalize();
+    }
+    Ok(levels)
 }
 
 /// A level that disagrees with the sum of its movements.

@@ -202,7 +202,7 @@ impl MagentoClient {
         &self.inner.base_url
     }
 
-    fn secrets(&self) -> [&str; 4] {
+    pub(crate) fn secrets(&self) -> [&str; 4] {
         let c = &self.inner.credentials;
         [
             &c.consumer_key,
@@ -237,7 +237,7 @@ impl MagentoClient {
     /// limits, signed afresh each time). `body` goes out as JSON and is not part of the
     /// OAuth signature (Magento signs method, URL and query only). Only idempotent calls
     /// may come here: a retry after a lost answer repeats a write that may have landed.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         endpoint: &'static str,
@@ -262,13 +262,7 @@ impl MagentoClient {
             };
             match result {
                 Err(err) if err.is_retryable() && attempt < policy.max_attempts => {
-                    let retry_after = match &err {
-                        MagentoError::Throttled {
-                            retry_after_seconds,
-                        } => *retry_after_seconds,
-                        _ => None,
-                    };
-                    let delay = policy.delay(attempt, retry_after, rand::random());
+                    let delay = self.retry_delay(&err, attempt);
                     tracing::info!(
                         store = %self.inner.store_label, endpoint, attempt, ?delay, error = %err,
                         "retrying a Magento request"
@@ -336,13 +330,7 @@ impl MagentoClient {
                     }
                 }
             }
-            let retry_after = match &err {
-                MagentoError::Throttled {
-                    retry_after_seconds,
-                } => *retry_after_seconds,
-                _ => None,
-            };
-            let delay = policy.delay(attempt, retry_after, rand::random());
+            let delay = self.retry_delay(&err, attempt);
             tracing::info!(
                 store = %self.inner.store_label, endpoint, attempt, ?delay, error = %err,
                 "retrying a Magento write that was not applied"
@@ -350,6 +338,17 @@ impl MagentoClient {
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
+    }
+
+    /// Backoff before attempt `attempt + 1`, honouring a throttled answer's Retry-After.
+    fn retry_delay(&self, err: &MagentoError, attempt: u32) -> std::time::Duration {
+        let retry_after = match err {
+            MagentoError::Throttled {
+                retry_after_seconds,
+            } => *retry_after_seconds,
+            _ => None,
+        };
+        self.inner.retry.delay(attempt, retry_after, rand::random())
     }
 
     /// One signed request; `body` is sent as `application/json`.
@@ -480,7 +479,7 @@ impl MagentoClient {
 
     /// A signed GET of one entity at a concrete `path` (ids and SKUs already encoded),
     /// counted under the `endpoint` template.
-    async fn get_entity<T: DeserializeOwned>(
+    pub(crate) async fn get_entity<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
         path: &str,

@@ -102,11 +102,10 @@ impl MagentoError {
     /// off, a gateway giving up, a PHP error after the save). A throttled or refused request
     /// never ran, and a replayed nonce is refused before the service.
     pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Self::Timeout | Self::Unreachable { .. } => true,
-            Self::Server { .. } => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            Self::Timeout | Self::Unreachable { .. } | Self::Server { .. }
+        )
     }
 
     /// Classifies a non-2xx answer. `retry_after_seconds` is the parsed `Retry-After` header.

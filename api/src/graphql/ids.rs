@@ -26,6 +26,12 @@ pub fn decode(kind: &str, id: &ID) -> async_graphql::Result<Option<Uuid>> {
     Ok((found_kind == kind).then_some(uuid))
 }
 
+/// For inputs: an ID of another type reads as an unknown object (the nil id), which the
+/// domain then reports as "not found" at the input's field.
+pub fn decode_input(kind: &str, id: &ID) -> async_graphql::Result<Uuid> {
+    Ok(decode(kind, id)?.unwrap_or(Uuid::nil()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

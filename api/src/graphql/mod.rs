@@ -6,8 +6,10 @@ pub mod errors;
 pub mod ids;
 mod job;
 mod mutation;
+mod products;
 mod query;
 mod reference;
+mod stock;
 mod store;
 mod subscription;
 
@@ -19,9 +21,17 @@ use domain::Services;
 use domain::auth::{Principal, Role};
 use domain::events::EventHub;
 
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(query::CoreQuery, products::ProductQuery);
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    products::ProductMutation,
+    stock::StockMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -41,10 +51,14 @@ pub enum Caller {
 }
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .limit_depth(12)
-        .limit_complexity(5_000)
-        .disable_suggestions();
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .limit_depth(12)
+    .limit_complexity(5_000)
+    .disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -15,7 +15,9 @@ use super::reference::{
 use super::store::{Store, StoreSettings, StoreSettingsInput};
 use super::{require, state};
 
-pub struct MutationRoot;
+/// Stores, jobs and the reference books.
+#[derive(Default)]
+pub struct CoreMutation;
 
 /// The four values Magento shows when an integration is activated. They are
 /// write-only: never readable again.
@@ -138,7 +140,7 @@ fn not_found<T>(field: &str) -> Result<T, DomainError> {
 }
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Verifies the credentials against Magento before saving anything, seals them,
     /// and starts a `STORE_METADATA_REFRESH` job.
     async fn store_connect(
@@ -218,14 +220,14 @@ impl MutationRoot {
         let s = state(ctx);
         let mut mappings = Vec::with_capacity(input.mappings.len());
         for m in input.mappings {
-            let rule = ids::decode("TaxRule", &m.tax_rule_id)?.unwrap_or(uuid::Uuid::nil());
+            let rule = ids::decode_input("TaxRule", &m.tax_rule_id)?;
             mappings.push(TaxRuleMapping {
                 tax_rate_code: m.tax_rate_code,
                 tax_rule_id: rule,
             });
         }
         let tax_free = match &input.tax_free_tax_rule_id {
-            Some(id) => Some(ids::decode("TaxRule", id)?.unwrap_or(uuid::Uuid::nil())),
+            Some(id) => Some(ids::decode_input("TaxRule", id)?),
             None => None,
         };
         let result = match store_uuid(&input.store_id)? {

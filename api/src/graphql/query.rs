@@ -13,7 +13,9 @@ use super::reference::{Account, Customer, CustomerFilter, Location, PriceTier, T
 use super::store::{Store, load_store};
 use super::{require, state};
 
-pub struct QueryRoot;
+/// Stores, jobs and the reference books.
+#[derive(Default)]
+pub struct CoreQuery;
 
 #[derive(SimpleObject)]
 pub struct Viewer {
@@ -42,8 +44,23 @@ pub(crate) fn page(
     })
 }
 
+/// A Relay connection over one page of a keyset-paged list.
+pub(crate) fn connection<T, U: async_graphql::OutputType>(
+    request: PageRequest,
+    page: domain::page::Page<T>,
+    wrap: impl Fn(T) -> U,
+) -> Connection<String, U> {
+    let mut connection = Connection::new(request.after.is_some(), page.has_next_page);
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, item)| Edge::new(cursor.encode(), wrap(item))),
+    );
+    connection
+}
+
 #[Object]
-impl QueryRoot {
+impl CoreQuery {
     /// The organisation and role of the calling API key.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
         let principal = require(ctx, Role::Viewer)?;
@@ -102,14 +119,7 @@ impl QueryRoot {
             )
             .await,
         )?;
-        let mut connection = Connection::new(page_request.after.is_some(), result.has_next_page);
-        connection.edges.extend(
-            result
-                .items
-                .into_iter()
-                .map(|(c, j)| Edge::new(c.encode(), Job(j))),
-        );
-        Ok(connection)
+        Ok(connection(page_request, result, Job))
     }
 
     async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Job>> {
@@ -190,13 +200,6 @@ impl QueryRoot {
             )
             .await,
         )?;
-        let mut connection = Connection::new(page_request.after.is_some(), result.has_next_page);
-        connection.edges.extend(
-            result
-                .items
-                .into_iter()
-                .map(|(c, m)| Edge::new(c.encode(), Customer(m))),
-        );
-        Ok(connection)
+        Ok(connection(page_request, result, Customer))
     }
 }

@@ -488,21 +488,15 @@ fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Optio
     }
 }
 
-/// An ID of another type, or malformed in a way `decode` forgives, becomes an id
-/// that matches nothing, so it is reported as NOT_FOUND naming its setting.
-fn id_or_unknown(kind: &str, id: ID) -> async_graphql::Result<uuid::Uuid> {
-    Ok(ids::decode(kind, &id)?.unwrap_or(uuid::Uuid::nil()))
-}
-
 impl StoreSettingsInput {
     pub fn into_patch(self) -> async_graphql::Result<SettingsPatch> {
         let default_customer_id = match self.default_customer_id {
-            MaybeUndefined::Value(id) => Some(Some(id_or_unknown("Customer", id)?)),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode_input("Customer", &id)?)),
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Undefined => None,
         };
         let location_id = match self.location_id {
-            MaybeUndefined::Value(id) => Some(Some(id_or_unknown("Location", id)?)),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode_input("Location", &id)?)),
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Undefined => None,
         };

@@ -174,12 +174,28 @@ async fn with_details<C: ConnectionTrait>(
     {
         components.entry(line.product_id).or_default().push(line);
     }
+    // NUMERIC(19,4) reads back as 0.2500; callers see the number as it was written.
+    let trim = |value: Option<rust_decimal::Decimal>| value.map(|v| v.normalize());
     Ok(rows
         .into_iter()
-        .map(|product| ProductRecord {
-            prices: prices.remove(&product.id).unwrap_or_default(),
-            components: components.remove(&product.id).unwrap_or_default(),
-            product,
+        .map(|mut product| {
+            product.length = trim(product.length);
+            product.width = trim(product.width);
+            product.height = trim(product.height);
+            product.weight = trim(product.weight);
+            let mut prices = prices.remove(&product.id).unwrap_or_default();
+            for price in &mut prices {
+                price.price = price.price.normalize();
+            }
+            let mut components = components.remove(&product.id).unwrap_or_default();
+            for line in &mut components {
+                line.quantity = line.quantity.normalize();
+            }
+            ProductRecord {
+                prices,
+                components,
+                product,
+            }
         })
         .collect())
 }

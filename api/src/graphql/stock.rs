@@ -1,0 +1,154 @@
+//! Stock levels, adjustments and transfers.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use domain::auth::Role;
+use domain::entities::stock_level;
+use domain::{reference, stock};
+
+use super::errors::{UserError, optional, user_errors};
+use super::ids;
+use super::reference::Location;
+use super::{require, state};
+
+/// On hand, allocated to authorised orders, and what is left to sell (negative on a
+/// backorder).
+#[derive(SimpleObject, Clone, Copy)]
+pub struct StockAvailability {
+    pub on_hand: Decimal,
+    pub allocated: Decimal,
+    pub available: Decimal,
+}
+
+impl From<stock::Availability> for StockAvailability {
+    fn from(level: stock::Availability) -> Self {
+        Self {
+            on_hand: level.on_hand,
+            allocated: level.allocated,
+            available: level.available(),
+        }
+    }
+}
+
+pub struct StockLevel(pub stock_level::Model);
+
+#[Object]
+impl StockLevel {
+    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
+        let principal = require(ctx, Role::Viewer)?;
+        let s = state(ctx);
+        Ok(optional(
+            reference::location(&s.services.db, principal.org_id, self.0.location_id).await,
+        )?
+        .map(Location))
+    }
+    async fn on_hand(&self) -> Decimal {
+        self.0.on_hand
+    }
+    async fn allocated(&self) -> Decimal {
+        self.0.allocated
+    }
+    async fn available(&self) -> Decimal {
+        self.0.on_hand - self.0.allocated
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct StockAdjustInput {
+    pub product_id: ID,
+    pub location_id: ID,
+    /// The change to on hand: positive found, negative lost or damaged.
+    pub quantity: Decimal,
+    pub reason: String,
+}
+
+#[derive(InputObject)]
+pub struct StockTransferInput {
+    pub product_id: ID,
+    pub from_location_id: ID,
+    pub to_location_id: ID,
+    pub quantity: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct StockAdjustPayload {
+    /// The product's stock at the location after the adjustment.
+    pub availability: Option<StockAvailability>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct StockTransferPayload {
+    pub from: Option<StockAvailability>,
+    pub to: Option<StockAvailability>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct StockMutation;
+
+#[Object]
+impl StockMutation {
+    async fn stock_adjust(
+        &self,
+        ctx: &Context<'_>,
+        input: StockAdjustInput,
+    ) -> async_graphql::Result<StockAdjustPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = stock::adjust(
+            &s.services.db,
+            principal.org_id,
+            ids::decode_input("Product", &input.product_id)?,
+            ids::decode_input("Location", &input.location_id)?,
+            input.quantity,
+            &input.reason,
+        )
+        .await;
+        match result {
+            Ok(level) => Ok(StockAdjustPayload {
+                availability: Some(level.into()),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StockAdjustPayload {
+                availability: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    async fn stock_transfer(
+        &self,
+        ctx: &Context<'_>,
+        input: StockTransferInput,
+    ) -> async_graphql::Result<StockTransferPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = stock::transfer(
+            &s.services.db,
+            principal.org_id,
+            ids::decode_input("Product", &input.product_id)?,
+            ids::decode_input("Location", &input.from_location_id)?,
+            ids::decode_input("Location", &input.to_location_id)?,
+            input.quantity,
+        )
+        .await;
+        match result {
+            Ok((from, to)) => Ok(StockTransferPayload {
+                from: Some(from.into()),
+                to: Some(to.into()),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StockTransferPayload {
+                from: None,
+                to: None,
+                user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+}
