@@ -4,12 +4,14 @@
 //! reached through [`jobs::JobTransport`].
 
 pub mod auth;
+pub mod customers;
 pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod page;
 pub mod products;
 pub mod reference;
+pub mod sales;
 pub mod secrets;
 pub mod services;
 pub mod settings;

@@ -414,6 +414,7 @@ mod tests {
             name: "X".into(),
             kind,
             can_receive_payments,
+            is_gift_card_liability: kind == AccountKind::Liability && can_receive_payments,
             created_at: chrono::Utc::now(),
         }
     }

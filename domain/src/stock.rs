@@ -104,27 +104,9 @@ pub async fn apply<C: ConnectionTrait>(
             ],
         ))
         .await?;
-        let level = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO stock_levels (product_id, location_id, org_id, on_hand, allocated) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (product_id, location_id) DO UPDATE SET \
-                   on_hand = stock_levels.on_hand + EXCLUDED.on_hand, \
-                   allocated = stock_levels.allocated + EXCLUDED.allocated, \
-                   updated_at = now() \
-                 RETURNING on_hand, allocated",
-                [
-                    movement.product_id.into(),
-                    movement.location_id.into(),
-                    org_id.into(),
-                    movement.on_hand_delta.into(),
-                    movement.allocated_delta.into(),
-                ],
-            ))
+        let level = add_to_level(db, org_id, movement)
             .await
-            .map_err(|err| over_release(err, movement))?
-            .ok_or_else(|| DomainError::Db(sea_orm::DbErr::RecordNotInserted))?;
+            .map_err(|err| over_release(err, movement))?;
         after.insert(
             (movement.product_id, movement.location_id),
             Availability::read(
@@ -149,6 +131,54 @@ pub async fn apply<C: ConnectionTrait>(
         .await?;
     }
     Ok(after)
+}
+
+/// Adds a movement's deltas to its level: an UPDATE of the existing row (Postgres checks
+/// an INSERT … ON CONFLICT's proposed row against CHECKs before it finds the conflict,
+/// so a release would fail as an insert), else the first row, racing inserters settled by
+/// ON CONFLICT.
+async fn add_to_level<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    movement: &Movement,
+) -> Result<sea_orm::QueryResult, sea_orm::DbErr> {
+    let deltas = [
+        movement.on_hand_delta.into(),
+        movement.allocated_delta.into(),
+        movement.product_id.into(),
+        movement.location_id.into(),
+    ];
+    if let Some(level) = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE stock_levels SET on_hand = on_hand + $1, allocated = allocated + $2, \
+             updated_at = now() WHERE product_id = $3 AND location_id = $4 \
+             RETURNING on_hand, allocated",
+            deltas,
+        ))
+        .await?
+    {
+        return Ok(level);
+    }
+    db.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO stock_levels (product_id, location_id, org_id, on_hand, allocated) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (product_id, location_id) DO UPDATE SET \
+           on_hand = stock_levels.on_hand + EXCLUDED.on_hand, \
+           allocated = stock_levels.allocated + EXCLUDED.allocated, \
+           updated_at = now() \
+         RETURNING on_hand, allocated",
+        [
+            movement.product_id.into(),
+            movement.location_id.into(),
+            org_id.into(),
+            movement.on_hand_delta.into(),
+            movement.allocated_delta.into(),
+        ],
+    ))
+    .await?
+    .ok_or(sea_orm::DbErr::RecordNotInserted)
 }
 
 /// The levels' CHECK refuses a negative allocation: releasing more than is reserved is a
@@ -374,11 +404,10 @@ pub async fn availability<C: ConnectionTrait>(
         query = query.filter(stock_level::Column::LocationId.eq(location_id));
     }
     let levels = query.all(db).await?;
-    let (on_hand, allocated) = levels
-        .iter()
-        .fold((Decimal::ZERO, Decimal::ZERO), |(on_hand, allocated), level| {
-            (on_hand + level.on_hand, allocated + level.allocated)
-        });
+    let (on_hand, allocated) = levels.iter().fold(
+        (Decimal::ZERO, Decimal::ZERO),
+        |(on_hand, allocated), level| (on_hand + level.on_hand, allocated + level.allocated),
+    );
     Ok(Availability::read(on_hand, allocated))
 }
 

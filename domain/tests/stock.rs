@@ -417,3 +417,26 @@ async fn concurrent_transfers_never_move_more_than_was_available() {
     );
     t.drop().await;
 }
+
+#[tokio::test]
+async fn allocated_stock_can_be_released_again() {
+    let t = TestDb::new("stock_release").await;
+    let (product, location) = (t.product("BOLT").await, t.location("Shop").await);
+    for units in [3, -2] {
+        let txn = t.db.begin().await.expect("txn");
+        stock::apply(
+            &txn,
+            t.org_id,
+            &[allocate(product, location, units)],
+            &Cause::default(),
+        )
+        .await
+        .expect("applied");
+        txn.commit().await.expect("commit");
+    }
+    let level = stock::availability(&t.db, t.org_id, product, Some(location))
+        .await
+        .expect("read");
+    assert_eq!(level.allocated, qty(1));
+    t.drop().await;
+}

@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub kind: AccountKind,
     pub can_receive_payments: bool,
+    /// Usable for gift card sales (only on liability accounts).
+    pub is_gift_card_liability: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -243,3 +243,94 @@ pub enum MovementKind {
     #[sea_orm(string_value = "assembly_produce")]
     AssemblyProduce,
 }
+
+/// A sale order's state: a draft is edited freely, an authorised order holds stock, a
+/// voided one stays for reconciliation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum OrderStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "authorised")]
+    Authorised,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}
+
+/// A pick, pack or ship stage of a fulfilment.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum StageStatus {
+    #[sea_orm(string_value = "not_started")]
+    NotStarted,
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "authorised")]
+    Authorised,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum SaleInvoiceStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "authorised")]
+    Authorised,
+    #[sea_orm(string_value = "paid")]
+    Paid,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ChargeKind {
+    #[sea_orm(string_value = "shipping")]
+    Shipping,
+    #[sea_orm(string_value = "discount")]
+    Discount,
+    #[sea_orm(string_value = "coupon_discount")]
+    CouponDiscount,
+    #[sea_orm(string_value = "gift_card")]
+    GiftCard,
+    #[sea_orm(string_value = "surcharge")]
+    Surcharge,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum CreditNoteStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "authorised")]
+    Authorised,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum AssemblyStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}

@@ -4,6 +4,8 @@
 pub mod database;
 mod m20261127_000001_foundation;
 mod m20261127_000002_catalog_and_stock;
+mod m20261127_000003_reference_and_customers;
+mod m20261127_000004_sales;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_foundation::Migration),
             Box::new(m20261127_000002_catalog_and_stock::Migration),
+            Box::new(m20261127_000003_reference_and_customers::Migration),
+            Box::new(m20261127_000004_sales::Migration),
         ]
     }
 }
@@ -26,6 +30,8 @@ pub fn schema_fingerprint_source() -> impl Iterator<Item = &'static str> {
     [
         m20261127_000001_foundation::SQL,
         m20261127_000002_catalog_and_stock::SQL,
+        m20261127_000003_reference_and_customers::SQL,
+        m20261127_000004_sales::SQL,
     ]
     .into_iter()
 }

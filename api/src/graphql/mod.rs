@@ -2,6 +2,7 @@
 //! failures become `userErrors` in the payload; authentication, authorisation, bad
 //! input and internal failures become top-level errors with `extensions.code`.
 
+mod customers;
 pub mod errors;
 pub mod ids;
 mod job;
@@ -9,6 +10,7 @@ mod mutation;
 mod products;
 mod query;
 mod reference;
+mod sales;
 mod stock;
 mod store;
 mod subscription;
@@ -24,13 +26,22 @@ use domain::events::EventHub;
 pub use subscription::SubscriptionRoot;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(query::CoreQuery, products::ProductQuery);
+pub struct QueryRoot(
+    query::CoreQuery,
+    reference::ReferenceQuery,
+    customers::CustomerQuery,
+    products::ProductQuery,
+    sales::SaleQuery,
+);
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct MutationRoot(
     mutation::CoreMutation,
+    reference::ReferenceMutation,
+    customers::CustomerMutation,
     products::ProductMutation,
     stock::StockMutation,
+    sales::SaleMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -2,20 +2,16 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use domain::auth::Role;
 use domain::stores::{self, ConnectInput, PaymentAccountMapping, TaxRuleMapping};
-use domain::{DomainError, jobs, reference};
+use domain::{DomainError, jobs};
 use magento::Credentials;
 
 use super::errors::{UserError, user_errors};
 use super::ids;
 use super::job::Job;
-use super::reference::{
-    Account, AccountCreateInput, Customer, CustomerCreateInput, Location, LocationCreateInput,
-    PriceTier, TaxRule, TaxRuleCreateInput,
-};
 use super::store::{Store, StoreSettings, StoreSettingsInput};
 use super::{require, state};
 
-/// Stores, jobs and the reference books.
+/// Stores and jobs (reference books and customers: `reference`, `customers`).
 #[derive(Default)]
 pub struct CoreMutation;
 
@@ -97,36 +93,6 @@ pub struct StoreSetPaymentAccountMappingsInput {
     pub store_id: ID,
     /// Replaces the store's whole mapping; unmapped methods leave invoices unpaid.
     pub mappings: Vec<PaymentAccountMappingInput>,
-}
-
-#[derive(SimpleObject)]
-pub struct LocationPayload {
-    pub location: Option<Location>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
-pub struct TaxRulePayload {
-    pub tax_rule: Option<TaxRule>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
-pub struct AccountPayload {
-    pub account: Option<Account>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
-pub struct PriceTierPayload {
-    pub price_tier: Option<PriceTier>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject)]
-pub struct CustomerPayload {
-    pub customer: Option<Customer>,
-    pub user_errors: Vec<UserError>,
 }
 
 /// `Ok(None)` when the ID is of another type: answered like an unknown object.
@@ -339,134 +305,6 @@ impl CoreMutation {
             None => Err(DomainError::NotFound { entity: "job" }),
         };
         job_payload(result, &["jobId"])
-    }
-
-    async fn location_create(
-        &self,
-        ctx: &Context<'_>,
-        input: LocationCreateInput,
-    ) -> async_graphql::Result<LocationPayload> {
-        let principal = require(ctx, Role::Admin)?;
-        let s = state(ctx);
-        match reference::create_location(
-            &s.services.db,
-            principal.org_id,
-            &input.name,
-            input.is_default,
-        )
-        .await
-        {
-            Ok(l) => Ok(LocationPayload {
-                location: Some(Location(l)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(LocationPayload {
-                location: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
-    }
-
-    async fn price_tier_rename(
-        &self,
-        ctx: &Context<'_>,
-        tier: i32,
-        name: String,
-    ) -> async_graphql::Result<PriceTierPayload> {
-        let principal = require(ctx, Role::Admin)?;
-        let s = state(ctx);
-        match reference::rename_price_tier(&s.services.db, principal.org_id, tier, &name).await {
-            Ok(t) => Ok(PriceTierPayload {
-                price_tier: Some(PriceTier(t)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(PriceTierPayload {
-                price_tier: None,
-                user_errors: user_errors(err, &["tier"])?,
-            }),
-        }
-    }
-
-    async fn tax_rule_create(
-        &self,
-        ctx: &Context<'_>,
-        input: TaxRuleCreateInput,
-    ) -> async_graphql::Result<TaxRulePayload> {
-        let principal = require(ctx, Role::Admin)?;
-        let s = state(ctx);
-        match reference::create_tax_rule(
-            &s.services.db,
-            principal.org_id,
-            &input.name,
-            input.rate,
-            input.is_tax_free,
-        )
-        .await
-        {
-            Ok(t) => Ok(TaxRulePayload {
-                tax_rule: Some(TaxRule(t)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(TaxRulePayload {
-                tax_rule: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
-    }
-
-    async fn account_create(
-        &self,
-        ctx: &Context<'_>,
-        input: AccountCreateInput,
-    ) -> async_graphql::Result<AccountPayload> {
-        let principal = require(ctx, Role::Admin)?;
-        let s = state(ctx);
-        let created = reference::create_account(
-            &s.services.db,
-            principal.org_id,
-            &input.code,
-            &input.name,
-            input.kind.into(),
-            input.can_receive_payments,
-        )
-        .await;
-        match created {
-            Ok(a) => Ok(AccountPayload {
-                account: Some(Account(a)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(AccountPayload {
-                account: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
-    }
-
-    async fn customer_create(
-        &self,
-        ctx: &Context<'_>,
-        input: CustomerCreateInput,
-    ) -> async_graphql::Result<CustomerPayload> {
-        let principal = require(ctx, Role::Operator)?;
-        let s = state(ctx);
-        let created = reference::create_customer(
-            &s.services.db,
-            principal.org_id,
-            &input.name,
-            input.email.as_deref(),
-            input.phone.as_deref(),
-        )
-        .await;
-        match created {
-            Ok(c) => Ok(CustomerPayload {
-                customer: Some(Customer(c)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(CustomerPayload {
-                customer: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
     }
 }
 

@@ -4,16 +4,15 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use domain::auth::Role;
 use domain::jobs;
 use domain::page::{Cursor, PageRequest};
-use domain::{reference, stores};
+use domain::stores;
 
 use super::errors::{bad_input, optional, query};
 use super::ids;
 use super::job::{Job, JobFilter};
-use super::reference::{Account, Customer, CustomerFilter, Location, PriceTier, TaxRule};
 use super::store::{Store, load_store};
 use super::{require, state};
 
-/// Stores, jobs and the reference books.
+/// Stores and jobs (reference books and customers: `reference`, `customers`).
 #[derive(Default)]
 pub struct CoreQuery;
 
@@ -129,77 +128,5 @@ impl CoreQuery {
         };
         let s = state(ctx);
         Ok(optional(jobs::get(&s.services.db, principal.org_id, uuid).await)?.map(Job))
-    }
-
-    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Location>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            query(reference::locations(&s.services.db, principal.org_id).await)?
-                .into_iter()
-                .map(Location)
-                .collect(),
-        )
-    }
-
-    async fn price_tiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PriceTier>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            query(reference::price_tiers(&s.services.db, principal.org_id).await)?
-                .into_iter()
-                .map(PriceTier)
-                .collect(),
-        )
-    }
-
-    async fn tax_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TaxRule>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            query(reference::tax_rules(&s.services.db, principal.org_id).await)?
-                .into_iter()
-                .map(TaxRule)
-                .collect(),
-        )
-    }
-
-    async fn accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            query(reference::accounts(&s.services.db, principal.org_id).await)?
-                .into_iter()
-                .map(Account)
-                .collect(),
-        )
-    }
-
-    /// Customers, newest first; filter by exact email or name (case-insensitive).
-    async fn customers(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<CustomerFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Customer>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        let filter = filter.unwrap_or_default();
-        let domain_filter = reference::CustomerFilter {
-            email: filter.email,
-            name: filter.name,
-        };
-        let page_request = page(first, after)?;
-        let result = query(
-            reference::customers(
-                &s.services.db,
-                principal.org_id,
-                &domain_filter,
-                page_request,
-            )
-            .await,
-        )?;
-        Ok(connection(page_request, result, Customer))
     }
 }

@@ -55,6 +55,7 @@ impl TestDb {
             name: Set(name.to_owned()),
             is_default: Set(false),
             created_at: Set(Utc::now()),
+            ..Default::default()
         }
         .insert(&self.db)
         .await
@@ -104,4 +105,50 @@ impl TestDb {
 
 pub fn qty(units: i64) -> Decimal {
     Decimal::from(units)
+}
+
+impl TestDb {
+    /// A customer row with only a name (the ledger's customer book has more; sales need
+    /// only its id).
+    pub async fn customer(&self, name: &str) -> Uuid {
+        use sea_orm::{ConnectionTrait, Statement};
+        let id = Uuid::new_v4();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "INSERT INTO customers (id, org_id, name) VALUES ($1, $2, $3)",
+                [id.into(), self.org_id.into(), name.into()],
+            ))
+            .await
+            .expect("customer");
+        id
+    }
+
+    /// The organisation's account with this code (the defaults: 4000 Sales, 1200
+    /// Checking Account, 2300 Gift Card Liability).
+    pub async fn account(&self, code: &str) -> Uuid {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        domain::entities::account::Entity::find()
+            .filter(domain::entities::account::Column::OrgId.eq(self.org_id))
+            .filter(domain::entities::account::Column::Code.eq(code))
+            .one(&self.db)
+            .await
+            .expect("read")
+            .expect("account")
+            .id
+    }
+
+    pub async fn tax_rule(&self, name: &str, rate: Decimal) -> Uuid {
+        use sea_orm::{ConnectionTrait, Statement};
+        let id = Uuid::new_v4();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "INSERT INTO tax_rules (id, org_id, name, rate, is_tax_free) VALUES ($1, $2, $3, $4, false)",
+                [id.into(), self.org_id.into(), name.into(), rate.into()],
+            ))
+            .await
+            .expect("tax rule");
+        id
+    }
 }
