@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 use tests::{Env, Gql, Server};
 
-const SALE_FIELDS: &str = "id number orderStatus customer { name } total subtotal chargesTotal taxTotal
+const SALE_FIELDS: &str =
+    "id number orderStatus customer { name } total subtotal chargesTotal taxTotal
     lines { id sku quantity total product { sku } }
     fulfilments { number pickStatus packStatus shipStatus carrierName trackingNumbers }
     invoices { number status dueDate total paid outstanding payments { amount } }
