@@ -272,6 +272,7 @@ async fn a_pick_short_of_stock_is_refused_naming_the_sku_and_stays_a_draft() {
         StageStatus::Draft
     );
     assert_eq!(opened.fulfilments[0].lines[0].quantity, qty(2));
+    assert_eq!(opened.status(), sales::SaleStatus::Picking);
     let level = s.level(tee).await;
     assert_eq!((level.on_hand, level.allocated), (qty(1), qty(2)));
     s.t.drop().await;
@@ -408,6 +409,11 @@ async fn an_invoice_needs_an_authorised_order_and_payments_covering_it_make_it_p
         .expect("rest");
     assert_eq!(paid.invoices[0].invoice.status, SaleInvoiceStatus::Paid);
     assert_eq!(paid.invoices[0].payments.len(), 2);
+    assert_eq!(
+        paid.status(),
+        sales::SaleStatus::Ordered,
+        "paid but not shipped"
+    );
     s.t.drop().await;
 }
 
@@ -430,6 +436,7 @@ async fn voiding_reverses_allocations_and_picked_stock_and_keeps_the_sale() {
         .await
         .expect("voided");
     assert_eq!(voided.sale.order_status, OrderStatus::Voided);
+    assert_eq!(voided.status(), sales::SaleStatus::Voided);
     assert_eq!(
         voided.fulfilments[0].fulfilment.pick_status,
         StageStatus::Voided
@@ -677,6 +684,7 @@ async fn an_authorised_credit_note_restocks_at_the_chosen_location_and_records_i
             .await
             .expect("authorised");
     assert_eq!(authorised.credit_notes[0].refunds.len(), 1);
+    assert_eq!(authorised.status(), sales::SaleStatus::Credited);
     let back = stock::availability(&s.t.db, s.t.org_id, tee, Some(returns))
         .await
         .expect("read");

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use tests::{Env, Gql, Server};
 
 const SALE_FIELDS: &str =
-    "id number orderStatus customer { name } total subtotal chargesTotal taxTotal
+    "id number status orderStatus customer { name } total subtotal chargesTotal taxTotal
     lines { id sku quantity total product { sku } }
     fulfilments { number pickStatus packStatus shipStatus carrierName trackingNumbers }
     invoices { number status dueDate total paid outstanding payments { amount } }
@@ -153,6 +153,7 @@ async fn a_sale_goes_from_draft_through_pick_pack_ship_invoice_payment_and_credi
         )
         .await;
     assert_eq!(paid["sale"]["invoices"][0]["status"], "PAID", "{paid}");
+    assert_eq!(paid["sale"]["status"], "COMPLETED", "shipped and paid");
 
     let line = paid["sale"]["lines"][0]["id"]
         .as_str()

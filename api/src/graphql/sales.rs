@@ -31,6 +31,22 @@ pub enum OrderStatus {
     Voided,
 }
 
+/// The sale's overall status, derived from its order, fulfilments, invoice and credit
+/// notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "sales::SaleStatus")]
+pub enum SaleStatus {
+    Draft,
+    Ordered,
+    Picking,
+    Picked,
+    Packed,
+    Shipped,
+    Completed,
+    Credited,
+    Voided,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(remote = "enums::StageStatus")]
 pub enum StageStatus {
@@ -165,6 +181,9 @@ impl Sale {
     }
     async fn tax_inclusive(&self) -> bool {
         self.0.sale.tax_inclusive
+    }
+    async fn status(&self) -> SaleStatus {
+        self.0.status().into()
     }
     async fn order_status(&self) -> OrderStatus {
         self.0.sale.order_status.into()

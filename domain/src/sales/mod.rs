@@ -15,6 +15,7 @@ mod numbers;
 mod order;
 mod processing;
 mod read;
+mod status;
 
 pub use assembly::{ASSEMBLY_REFERENCE, assemble};
 pub use credit_note::{
@@ -26,6 +27,7 @@ pub use invoice::{Payment, add_payment, authorise_invoice, create_invoice};
 pub use order::{authorise_order, create_sale, void_sale};
 pub use processing::{Advanced, Processing, advance};
 pub use read::{SaleFilter, SaleRecord, sale, sales};
+pub use status::SaleStatus;
 
 use rust_decimal::Decimal;
 use uuid::Uuid;
