@@ -155,6 +155,7 @@ pub mod inventory;
 pub mod invoice;
 pub mod order;
 pub mod product;
+pub mod product_write;
 pub mod shipment;
 
 pub use attribute::{AttributeValue, CustomAttribute};
@@ -175,6 +176,9 @@ pub use product::{
     DownloadableLink, GiftCardAmount, MediaGalleryEntry, Product, ProductCustomOption,
     ProductCustomOptionValue, ProductExtension, ProductLink, ProductLinkExtension, ProductStatus,
     ProductType, TierPrice, TierPriceExtension, Visibility,
+};
+pub use product_write::{
+    ConfigurableOptionInput, CustomAttributeInput, MAIN_IMAGE_ROLES, MediaEntryInput, ProductInput,
 };
 pub use shipment::{Shipment, ShipmentExtension, ShipmentItem, ShipmentTrack};
 
