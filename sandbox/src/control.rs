@@ -62,6 +62,12 @@ fn bad_request(message: impl Into<String>) -> HttpResponse {
 }
 
 pub(crate) fn handle(req: &HttpRequest, path: &str, body: &[u8], state: &State) -> HttpResponse {
+    // Products, customers, orders, events and reservations: see `crate::orders::control`.
+    if let Some(response) =
+        crate::orders::control(req.method(), path.trim_end_matches('/'), body, state)
+    {
+        return response;
+    }
     match (req.method(), path.trim_end_matches('/')) {
         // POST a FaultSpec to add a fault; GET lists them with how often each fired;
         // DELETE clears them all.
@@ -97,6 +103,7 @@ pub(crate) fn handle(req: &HttpRequest, path: &str, body: &[u8], state: &State) 
             state.input_limits.set(None);
             json_response(StatusCode::OK, &state.input_limits.view())
         }
+        (method, "notifications") => crate::notify::control(method, body, state),
         (&Method::GET, "stats") => json_response(
             StatusCode::OK,
             &json!({

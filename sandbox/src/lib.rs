@@ -4,8 +4,12 @@
 //! small fixed catalogue of store metadata and orders. It knows nothing of Stockbridge.
 
 mod auth;
+mod catalog;
 mod control;
 pub mod faults;
+mod generate;
+mod notify;
+mod orders;
 mod query;
 mod response;
 mod routes;
@@ -30,6 +34,9 @@ pub struct SandboxOptions {
     /// Added before every REST answer, like a slow shop (a store under load, a far
     /// region); zero by default.
     pub latency: std::time::Duration,
+    /// Deterministic bulk data (products, customers, orders) added to the seeded shop at
+    /// start; `None` by default.
+    pub generate: Option<GenerateSpec>,
 }
 
 impl Default for SandboxOptions {
@@ -38,11 +45,13 @@ impl Default for SandboxOptions {
             credentials: None,
             msi: true,
             latency: std::time::Duration::ZERO,
+            generate: None,
         }
     }
 }
 
 pub use faults::{FaultKind, FaultSpec};
+pub use generate::{GenerateError, GenerateSpec, Generated};
 
 pub(crate) struct State {
     pub faults: faults::Faults,
@@ -55,8 +64,8 @@ pub(crate) struct State {
     /// Everything the write routes and the control API change. Never held across an await.
     pub shop: std::sync::RwLock<shop::Shop>,
     /// Woken after an operation appended to `shop.events` and released the lock.
-    #[allow(dead_code)] // the order operations and the notifier are being added
     pub events_recorded: tokio::sync::Notify,
+    pub notifier: notify::Notifier,
     /// `webapi/validation/complex_array_limit`, set through the control API.
     pub input_limits: control::InputLimits,
 }
@@ -67,6 +76,7 @@ pub struct RunningSandbox {
     pub credentials: Credentials,
     handle: Option<ServerHandle>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    notifier: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for RunningSandbox {
@@ -82,6 +92,7 @@ impl RunningSandbox {
     /// Stops accepting connections, lets in-flight requests finish, and waits for the
     /// server to end.
     pub async fn stop(mut self) {
+        self.notifier.abort();
         if let Some(handle) = self.handle.take() {
             handle.stop(true).await;
         }
@@ -94,6 +105,7 @@ impl RunningSandbox {
 impl Drop for RunningSandbox {
     /// A sandbox dropped without `stop` (a failing test) still releases its port and worker.
     fn drop(&mut self) {
+        self.notifier.abort();
         if let Some(handle) = self.handle.take() {
             // The stop command is sent when `stop` is called; the returned future only
             // waits for completion, which a destructor cannot do.
@@ -133,7 +145,14 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
     let base_url = format!("http://{}", SocketAddr::new(host, local.port()));
     let credentials = options.credentials.unwrap_or_else(random_credentials);
     let mut seed = seed::seed(&base_url, chrono::Utc::now());
-    let shop = shop::Shop::from_seed(&mut seed);
+    let mut shop = shop::Shop::from_seed(&mut seed);
+    // Before the server starts, so no request sees a half-filled shop; it blocks this
+    // task for the generation's few seconds.
+    if let Some(spec) = &options.generate {
+        let started = std::time::Instant::now();
+        let generated = generate::generate(&mut shop, spec).map_err(std::io::Error::other)?;
+        tracing::info!(?generated, elapsed = ?started.elapsed(), "sandbox data generated");
+    }
     let state = web::Data::new(State {
         faults: faults::Faults::default(),
         stats: faults::Stats::default(),
@@ -143,9 +162,11 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
         seed,
         shop: std::sync::RwLock::new(shop),
         events_recorded: tokio::sync::Notify::new(),
+        notifier: notify::Notifier::new(),
         input_limits: control::InputLimits::default(),
     });
 
+    let notifier = tokio::spawn(notify::run(state.clone()));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -165,5 +186,6 @@ pub async fn start(bind: SocketAddr, options: SandboxOptions) -> std::io::Result
         credentials,
         handle: Some(handle),
         task: Some(task),
+        notifier,
     })
 }

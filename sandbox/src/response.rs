@@ -4,13 +4,45 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
-/// PHP's `json_encode` escapes `/`; a `/` can only occur inside JSON strings, so escaping
-/// every one keeps the document valid.
+/// serde_json's compact output with `/` written as `\/` in strings (keys included), as
+/// PHP's `json_encode` does.
+struct PhpFormatter;
+
+impl serde_json::ser::Formatter for PhpFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut parts = fragment.split('/');
+        if let Some(first) = parts.next() {
+            writer.write_all(first.as_bytes())?;
+        }
+        for part in parts {
+            writer.write_all(b"\\/")?;
+            writer.write_all(part.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// The body as Magento writes it, in one pass (a large product page is serialised once,
+/// not formatted and then copied again to escape its slashes).
+fn php_json(body: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PhpFormatter);
+    // A `Value` always serialises (its keys are strings); should it not, the answer is
+    // still valid JSON.
+    if serde::Serialize::serialize(body, &mut serializer).is_err() {
+        return b"null".to_vec();
+    }
+    out
+}
+
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
-    let text = body.to_string().replace('/', "\\/");
     HttpResponse::build(status)
         .content_type("application/json; charset=utf-8")
-        .body(text)
+        .body(php_json(body))
 }
 
 /// An error as Magento renders it: an untranslated template plus its parameters.
@@ -102,5 +134,17 @@ impl ApiError {
 
     pub fn into_response(self) -> HttpResponse {
         json_response(self.status, &self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slashes_are_escaped_in_keys_and_values_like_php() {
+        let body = json!({"a/b": ["/m/t/x.jpg", "</p>", "é \" \\ /"], "n": 1.5, "t": true});
+        let expected = body.to_string().replace('/', "\\/");
+        assert_eq!(String::from_utf8(php_json(&body)).expect("utf-8"), expected);
     }
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use crate::State;
+use crate::catalog;
 use crate::faults::Action;
 use crate::query::{app_params, raw_url_decode};
 use crate::response::{ApiError, json_response};
@@ -39,6 +40,12 @@ enum ReadRoute<'a> {
     Shipments,
     SourceItems,
     StockItem(&'a str),
+    /// `inventory/get-product-salable-quantity/{sku}/{stockId}` (MSI).
+    SalableQuantity(&'a str, &'a str),
+    /// `configurable-products/{sku}/options/all`.
+    ConfigurableOptions(&'a str),
+    /// `products/{sku}/media`.
+    Media(&'a str),
 }
 
 enum WriteRoute<'a> {
@@ -47,6 +54,24 @@ enum WriteRoute<'a> {
     /// `PUT products/{sku}/stockItems/{itemId}`: the SKU as in the path. Magento's
     /// service ignores the path's item id and updates the product's own stock item.
     UpdateStockItem(&'a str),
+    /// `POST order/{id}/ship`.
+    ShipOrder(&'a str),
+    /// `POST orders/{id}/comments`.
+    AddOrderComment(&'a str),
+    /// `POST products`: save (create, or update by SKU).
+    CreateProduct,
+    /// `PUT products/{sku}`.
+    SaveProduct(&'a str),
+    /// `DELETE products/{sku}`.
+    DeleteProduct(&'a str),
+    /// `POST configurable-products/{sku}/options`.
+    AddConfigurableOption(&'a str),
+    /// `POST configurable-products/{sku}/child`.
+    AddConfigurableChild(&'a str),
+    /// `DELETE configurable-products/{sku}/children/{childSku}`.
+    RemoveConfigurableChild(&'a str, &'a str),
+    /// `POST products/{sku}/media`.
+    AddMedia(&'a str),
 }
 
 enum Route<'a> {
@@ -63,6 +88,17 @@ impl Route<'_> {
             Route::Write(WriteRoute::UpdateStockItem(_)) => {
                 "Magento_CatalogInventory::cataloginventory"
             }
+            Route::Write(WriteRoute::ShipOrder(_)) => "Magento_Sales::ship",
+            Route::Write(WriteRoute::AddOrderComment(_)) => "Magento_Sales::comment",
+            Route::Write(
+                WriteRoute::CreateProduct
+                | WriteRoute::SaveProduct(_)
+                | WriteRoute::DeleteProduct(_)
+                | WriteRoute::AddConfigurableOption(_)
+                | WriteRoute::AddConfigurableChild(_)
+                | WriteRoute::RemoveConfigurableChild(..)
+                | WriteRoute::AddMedia(_),
+            ) => "Magento_Catalog::products",
         }
     }
 }
@@ -79,9 +115,11 @@ impl ReadRoute<'_> {
             ReadRoute::TaxClasses | ReadRoute::TaxRates => "Magento_Tax::manage_tax",
             ReadRoute::Orders | ReadRoute::Order(_) => "Magento_Sales::actions_view",
             ReadRoute::Sources | ReadRoute::Source(_) => "Magento_InventoryApi::source",
-            ReadRoute::Products | ReadRoute::Product(_) | ReadRoute::ConfigurableChildren(_) => {
-                "Magento_Catalog::products"
-            }
+            ReadRoute::Products
+            | ReadRoute::Product(_)
+            | ReadRoute::ConfigurableChildren(_)
+            | ReadRoute::ConfigurableOptions(_)
+            | ReadRoute::Media(_) => "Magento_Catalog::products",
             ReadRoute::CategoryTree | ReadRoute::Categories => "Magento_Catalog::categories",
             ReadRoute::Customers | ReadRoute::Customer(_) => "Magento_Customer::customer",
             ReadRoute::Invoices => "Magento_Sales::sales_invoice",
@@ -89,8 +127,20 @@ impl ReadRoute<'_> {
             ReadRoute::Shipments => "Magento_Sales::shipment",
             ReadRoute::SourceItems => "Magento_InventoryApi::source_item",
             ReadRoute::StockItem(_) => "Magento_CatalogInventory::cataloginventory",
+            ReadRoute::SalableQuantity(..) => "Magento_InventoryApi::stock",
         }
     }
+}
+
+/// The store code of a REST path: the one it names, else `default` (Magento's default
+/// store view).
+fn store_code(path: &str) -> &str {
+    let path = path.strip_prefix("/index.php").unwrap_or(path);
+    path.strip_prefix("/rest/")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(code, _)| code)
+        .filter(|code| STORE_CODES.contains(code))
+        .unwrap_or("default")
 }
 
 /// The part after `V1/`, when the path is a REST path with a valid store code.
@@ -113,6 +163,22 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
     if method == Method::POST {
         return match segments[..] {
             ["inventory", "source-items"] if msi => Some(Route::Write(WriteRoute::SaveSourceItems)),
+            ["order", id, "ship"] if !id.is_empty() => {
+                Some(Route::Write(WriteRoute::ShipOrder(id)))
+            }
+            ["orders", id, "comments"] if !id.is_empty() => {
+                Some(Route::Write(WriteRoute::AddOrderComment(id)))
+            }
+            ["products"] => Some(Route::Write(WriteRoute::CreateProduct)),
+            ["products", sku, "media"] if !sku.is_empty() => {
+                Some(Route::Write(WriteRoute::AddMedia(sku)))
+            }
+            ["configurable-products", sku, "options"] if !sku.is_empty() => {
+                Some(Route::Write(WriteRoute::AddConfigurableOption(sku)))
+            }
+            ["configurable-products", sku, "child"] if !sku.is_empty() => {
+                Some(Route::Write(WriteRoute::AddConfigurableChild(sku)))
+            }
             _ => None,
         };
     }
@@ -120,6 +186,24 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
         return match segments[..] {
             ["products", sku, "stockItems", item_id] if !sku.is_empty() && !item_id.is_empty() => {
                 Some(Route::Write(WriteRoute::UpdateStockItem(sku)))
+            }
+            ["products", sku] if !sku.is_empty() => {
+                Some(Route::Write(WriteRoute::SaveProduct(sku)))
+            }
+            _ => None,
+        };
+    }
+    if method == Method::DELETE {
+        return match segments[..] {
+            ["products", sku] if !sku.is_empty() => {
+                Some(Route::Write(WriteRoute::DeleteProduct(sku)))
+            }
+            ["configurable-products", sku, "children", child]
+                if !sku.is_empty() && !child.is_empty() =>
+            {
+                Some(Route::Write(WriteRoute::RemoveConfigurableChild(
+                    sku, child,
+                )))
             }
             _ => None,
         };
@@ -141,6 +225,11 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
         ["inventory", "sources"] if msi => ReadRoute::Sources,
         ["inventory", "sources", code] if msi && !code.is_empty() => ReadRoute::Source(code),
         ["inventory", "source-items"] if msi => ReadRoute::SourceItems,
+        ["inventory", "get-product-salable-quantity", sku, stock]
+            if msi && !sku.is_empty() && !stock.is_empty() =>
+        {
+            ReadRoute::SalableQuantity(sku, stock)
+        }
         ["products"] => ReadRoute::Products,
         ["products", sku] if !sku.is_empty() => ReadRoute::Product(sku),
         ["configurable-products", sku, "children"] if !sku.is_empty() => {
@@ -154,11 +243,15 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
         ["creditmemos"] => ReadRoute::CreditMemos,
         ["shipments"] => ReadRoute::Shipments,
         ["stockItems", sku] if !sku.is_empty() => ReadRoute::StockItem(sku),
+        ["configurable-products", sku, "options", "all"] if !sku.is_empty() => {
+            ReadRoute::ConfigurableOptions(sku)
+        }
+        ["products", sku, "media"] if !sku.is_empty() => ReadRoute::Media(sku),
         _ => return None,
     }))
 }
 
-fn product_not_found() -> ApiError {
+pub(crate) fn product_not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "The product that was requested doesn't exist. Verify the product and try again.",
@@ -191,12 +284,20 @@ fn without_stock_item(mut product: Value) -> Value {
     product
 }
 
+/// A product as the list renders it. Only composites and seeded rows carry a stock item
+/// in the row, so copying whole and trimming is the cheap way.
+fn listed_product(product: &Value) -> Value {
+    without_stock_item(product.clone())
+}
+
+fn unknown_field(SearchError::UnknownField(field): SearchError) -> ApiError {
+    tracing::debug!(%field, "sandbox search on an unknown column");
+    ApiError::internal()
+}
+
 fn required_search(rows: &[Value], criteria: Option<Criteria>) -> Result<Value, ApiError> {
     let criteria = criteria.ok_or_else(|| ApiError::required("searchCriteria"))?;
-    search::search(rows, &criteria).map_err(|SearchError::UnknownField(field)| {
-        tracing::debug!(%field, "sandbox search on an unknown column");
-        ApiError::internal()
-    })
+    search::search(rows, &criteria).map_err(unknown_field)
 }
 
 pub(crate) async fn dispatch(
@@ -240,14 +341,33 @@ pub(crate) async fn dispatch(
         return err.into_response();
     }
     let params = app_params(req.query_string());
+    let store = store_code(req.path());
+    // Magento reads no body on DELETE, so it does not look at the Content-Type either.
+    let content = if req.method() == Method::DELETE {
+        Ok(())
+    } else {
+        json_content(&req)
+    };
     let result = match route {
-        Route::Write(route) => json_content(&req).and_then(|()| {
-            let mut shop = state.shop.write().unwrap_or_else(|e| e.into_inner());
-            write(route, &mut shop, &state, &body)
-        }),
+        Route::Write(route) => {
+            let (result, logged) = match content {
+                Err(err) => (Err(err), false),
+                Ok(()) => {
+                    let mut shop = state.shop.write().unwrap_or_else(|e| e.into_inner());
+                    let before = shop.events.len();
+                    let result = write(route, &mut shop, &state, &body, store);
+                    (result, shop.events.len() > before)
+                }
+            };
+            // Order writes log events; the notifier is woken once the lock is released.
+            if logged {
+                state.events_recorded.notify_one();
+            }
+            result
+        }
         Route::Read(route) => {
             let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
-            read(route, &shop, &state.seed, Criteria::parse(&params))
+            read(route, &shop, &state.seed, Criteria::parse(&params), store)
         }
     };
     if let Some(action) = after {
@@ -278,6 +398,7 @@ fn read(
     shop: &Shop,
     seed: &Seed,
     criteria: Option<Criteria>,
+    store: &str,
 ) -> Result<Value, ApiError> {
     match route {
         ReadRoute::StoreConfigs => Ok(Value::from(seed.store_configs.clone())),
@@ -311,27 +432,15 @@ fn read(
                     serde_json::json!({ "value": code }),
                 )
             }),
-        ReadRoute::Products => required_search(&shop.products, criteria).map(|mut page| {
-            if let Some(items) = page.get_mut("items").and_then(Value::as_array_mut) {
-                for item in items.iter_mut() {
-                    *item = without_stock_item(item.take());
-                }
-            }
-            page
-        }),
+        // Only the page's rows are copied, already without their stock items.
+        ReadRoute::Products => {
+            let criteria = criteria.ok_or_else(|| ApiError::required("searchCriteria"))?;
+            search::search_with(&shop.products, &criteria, listed_product).map_err(unknown_field)
+        }
         // The product view carries the current (possibly written) stock item.
-        ReadRoute::Product(sku) => product_by_sku(&shop.products, sku).map(|product| {
-            let mut product = product.clone();
-            if let Some(stock) = shop
-                .inventory
-                .stock_items
-                .iter()
-                .find(|s| s["sku"] == product["sku"])
-            {
-                product["extension_attributes"]["stock_item"] = stock["item"].clone();
-            }
-            product
-        }),
+        ReadRoute::Product(sku) => catalog::product_view(shop, sku, store),
+        ReadRoute::ConfigurableOptions(sku) => catalog::configurable_options(shop, sku),
+        ReadRoute::Media(sku) => catalog::media_entries(shop, sku),
         ReadRoute::ConfigurableChildren(sku) => product_by_sku(&shop.products, sku).map(|parent| {
             let links = parent["extension_attributes"]["configurable_product_links"]
                 .as_array()
@@ -373,6 +482,9 @@ fn read(
                 .or_else(|| product["extension_attributes"].get("stock_item").cloned())
                 .ok_or_else(product_not_found)
         }),
+        ReadRoute::SalableQuantity(sku, stock) => {
+            crate::orders::salable_quantity_route(shop, sku, stock)
+        }
     }
 }
 
@@ -382,6 +494,7 @@ fn write(
     shop: &mut Shop,
     state: &State,
     body: &[u8],
+    store: &str,
 ) -> Result<Value, ApiError> {
     match route {
         WriteRoute::SaveSourceItems => save_source_items(
@@ -398,6 +511,23 @@ fn write(
         WriteRoute::UpdateStockItem(sku) => {
             update_stock_item(&mut shop.inventory, &shop.products, sku, body)
         }
+        WriteRoute::ShipOrder(id) => crate::orders::ship_route(shop, id, body, chrono::Utc::now()),
+        WriteRoute::AddOrderComment(id) => {
+            crate::orders::add_comment_route(shop, id, body, chrono::Utc::now())
+        }
+        WriteRoute::CreateProduct => {
+            catalog::save_product(shop, &state.seed, state.msi, store, None, body)
+        }
+        WriteRoute::SaveProduct(sku) => {
+            catalog::save_product(shop, &state.seed, state.msi, store, Some(sku), body)
+        }
+        WriteRoute::DeleteProduct(sku) => catalog::delete_product(shop, sku),
+        WriteRoute::AddConfigurableOption(sku) => catalog::add_configurable_option(shop, sku, body),
+        WriteRoute::AddConfigurableChild(sku) => catalog::add_configurable_child(shop, sku, body),
+        WriteRoute::RemoveConfigurableChild(sku, child) => {
+            catalog::remove_configurable_child(shop, sku, child)
+        }
+        WriteRoute::AddMedia(sku) => catalog::add_media_entry(shop, sku, body),
     }
 }
 
@@ -435,14 +565,14 @@ fn json_content(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// A JSON request body; Magento's deserializer answers 400 for anything else (the
 /// details only show in developer mode).
-fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Decoding error."))
 }
 
 /// `The "%value" value's type is invalid…`, as Magento's input processor words a value
 /// it cannot cast.
-fn invalid_type(value: &Value, expected: &str) -> ApiError {
+pub(crate) fn invalid_type(value: &Value, expected: &str) -> ApiError {
     let shown = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -455,7 +585,7 @@ fn invalid_type(value: &Value, expected: &str) -> ApiError {
 }
 
 /// A number as Magento's typed input casts it: a JSON number or a numeric string.
-fn number_input(value: &Value) -> Option<Value> {
+pub(crate) fn number_input(value: &Value) -> Option<Value> {
     match value {
         Value::Number(_) => Some(value.clone()),
         Value::String(s) => {
@@ -472,7 +602,7 @@ fn number_input(value: &Value) -> Option<Value> {
 }
 
 /// A bool as Magento casts it: `true`/`false`, numbers, `"1"`/`"0"`/`"true"`/`"false"`.
-fn flag_input(value: &Value) -> Option<bool> {
+pub(crate) fn flag_input(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => n.as_f64().map(|n| n != 0.0),
@@ -732,6 +862,39 @@ mod tests {
         assert!(match_route(&Method::POST, "inventory/source-items", true).is_some());
         assert!(match_route(&Method::POST, "inventory/source-items", false).is_none());
         assert!(match_route(&Method::PUT, "products/SKU/stockItems/7", false).is_some());
-        assert!(match_route(&Method::PUT, "products/SKU", false).is_none());
+        assert!(match_route(&Method::PUT, "products/SKU/other", false).is_none());
+    }
+
+    #[test]
+    fn catalog_writes_route_by_method_and_shape() {
+        let route = |method: &Method, path: &'static str| match_route(method, path, true);
+        assert!(matches!(
+            route(&Method::PUT, "products/SKU"),
+            Some(Route::Write(WriteRoute::SaveProduct("SKU")))
+        ));
+        assert!(matches!(
+            route(&Method::DELETE, "configurable-products/P/children/C"),
+            Some(Route::Write(WriteRoute::RemoveConfigurableChild("P", "C")))
+        ));
+        assert!(matches!(
+            route(&Method::POST, "products/SKU/media"),
+            Some(Route::Write(WriteRoute::AddMedia("SKU")))
+        ));
+        assert!(matches!(
+            route(&Method::POST, "configurable-products/P/child"),
+            Some(Route::Write(WriteRoute::AddConfigurableChild("P")))
+        ));
+        assert!(route(&Method::DELETE, "orders/1").is_none());
+        assert!(matches!(
+            route(&Method::GET, "configurable-products/P/options/all"),
+            Some(Route::Read(ReadRoute::ConfigurableOptions("P")))
+        ));
+    }
+
+    #[test]
+    fn the_store_code_of_a_path_defaults_to_the_default_store_view() {
+        assert_eq!(store_code("/rest/all/V1/products"), "all");
+        assert_eq!(store_code("/index.php/rest/fr/V1/products/X"), "fr");
+        assert_eq!(store_code("/rest/V1/products"), "default");
     }
 }

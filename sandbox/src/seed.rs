@@ -310,7 +310,7 @@ pub(crate) fn seed(base_url: &str, now: DateTime<Utc>) -> Seed {
 // ---- catalog ---------------------------------------------------------------------------
 
 /// The store's stock settings as Magento renders a stock item (`use_config_*` on).
-fn stock_item(product_id: i64, qty: i64, in_stock: bool) -> Value {
+pub(crate) fn stock_item(product_id: i64, qty: i64, in_stock: bool) -> Value {
     json!({
         "item_id": product_id,
         "product_id": product_id,

@@ -19,6 +19,12 @@ pub(crate) struct Shop {
     /// What happened to orders and credit memos, in order: the outbound notifier tails
     /// this log (a Magento module observing `sales_order_save_after` and friends).
     pub events: Vec<ShopEvent>,
+    /// MSI reservations written by the order operations (`crate::orders`).
+    pub reservations: crate::orders::Reservations,
+    /// The order operations' SKU indexes and id sequences.
+    pub book: crate::orders::Book,
+    /// Product values written at one store view only (not at `all`).
+    pub store_view_values: crate::catalog::StoreViewValues,
 }
 
 /// One notification-worthy change, as the merchant's Magento module would queue it.
@@ -49,6 +55,8 @@ pub(crate) struct Inventory {
 impl Shop {
     /// Takes the changing collections out of the seed.
     pub fn from_seed(seed: &mut Seed) -> Self {
+        // The seeded open orders hold stock like any placed order.
+        let reservations = crate::orders::Reservations::for_orders(&seed.orders);
         Self {
             products: std::mem::take(&mut seed.products),
             category_tree: seed.category_tree.take(),
@@ -63,11 +71,13 @@ impl Shop {
                 stock_items: std::mem::take(&mut seed.stock_items),
             },
             events: Vec::new(),
+            reservations,
+            book: crate::orders::Book::default(),
+            store_view_values: Default::default(),
         }
     }
 
     /// Appends an event to the log; the caller wakes the notifier after releasing the lock.
-    #[allow(dead_code)] // used by the order operations being added
     pub fn record_event(
         &mut self,
         event: &'static str,

@@ -6,13 +6,7 @@ use magento::{ClientOptions, Credentials, MagentoClient, MagentoError};
 use sandbox::{RunningSandbox, SandboxOptions};
 use serde_json::json;
 
-use common::{get, now, oauth_header, pairs};
-
-async fn start() -> RunningSandbox {
-    sandbox::start(([127, 0, 0, 1], 0).into(), SandboxOptions::default())
-        .await
-        .expect("sandbox starts")
-}
+use common::{get, now, oauth_header, pairs, start};
 
 fn websites_url(sandbox: &RunningSandbox) -> String {
     format!("{}/rest/V1/store/websites", sandbox.base_url)
@@ -45,15 +39,11 @@ async fn random_credentials_look_like_magentos_and_given_ones_are_used() {
         access_token: "t".repeat(32),
         access_token_secret: "u".repeat(32),
     };
-    let sandbox = sandbox::start(
-        ([127, 0, 0, 1], 0).into(),
-        SandboxOptions {
-            credentials: Some(fixed.clone()),
-            ..SandboxOptions::default()
-        },
-    )
-    .await
-    .expect("sandbox starts");
+    let sandbox = common::start_with(SandboxOptions {
+        credentials: Some(fixed.clone()),
+        ..SandboxOptions::default()
+    })
+    .await;
     assert_eq!(sandbox.credentials, fixed);
     let client =
         MagentoClient::new(&sandbox.base_url, fixed, ClientOptions::default()).expect("client");

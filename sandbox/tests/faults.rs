@@ -1,20 +1,22 @@
 //! Fault injection: the client retries what may heal to success, and fails with a typed
 //! error after its limit or at once when retrying cannot help.
 
+mod common;
+
 use std::time::Duration;
 
-use magento::{ClientOptions, MagentoClient, MagentoError, RetryPolicy, StoreLimits};
+use magento::{ClientOptions, MagentoClient, MagentoError, StoreLimits};
 use sandbox::{RunningSandbox, SandboxOptions};
-use serde_json::{Value, json};
+use serde_json::json;
+
+use common::{fast_retry, fired, inject, stats};
 
 async fn start(latency: Duration) -> RunningSandbox {
     let options = SandboxOptions {
         latency,
         ..SandboxOptions::default()
     };
-    sandbox::start(([127, 0, 0, 1], 0).into(), options)
-        .await
-        .expect("sandbox starts")
+    common::start_with(options).await
 }
 
 /// Fast retries so the tests stay quick; the policy's shape is what is under test.
@@ -22,52 +24,13 @@ fn options(label: &str) -> ClientOptions {
     ClientOptions {
         timeout: Duration::from_millis(800),
         store_label: label.to_owned(),
-        retry: RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(80),
-            ..RetryPolicy::default()
-        },
+        retry: fast_retry(4),
         ..ClientOptions::default()
     }
 }
 
 fn client(sandbox: &RunningSandbox, options: ClientOptions) -> MagentoClient {
-    MagentoClient::new(&sandbox.base_url, sandbox.credentials.clone(), options).expect("client")
-}
-
-async fn inject(sandbox: &RunningSandbox, fault: Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/sandbox/faults", sandbox.base_url))
-        .json(&fault)
-        .send()
-        .await
-        .expect("control API");
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-}
-
-async fn fired(sandbox: &RunningSandbox) -> u64 {
-    let faults: Value = reqwest::get(format!("{}/sandbox/faults", sandbox.base_url))
-        .await
-        .expect("control API")
-        .json()
-        .await
-        .expect("json");
-    faults["faults"]
-        .as_array()
-        .expect("faults")
-        .iter()
-        .map(|f| f["fired"].as_u64().unwrap_or(0))
-        .sum()
-}
-
-async fn stats(sandbox: &RunningSandbox) -> Value {
-    reqwest::get(format!("{}/sandbox/stats", sandbox.base_url))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json")
+    common::connect(sandbox, options)
 }
 
 #[tokio::test]

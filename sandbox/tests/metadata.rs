@@ -8,18 +8,14 @@ use rust_decimal::dec;
 use sandbox::{RunningSandbox, SandboxOptions};
 use serde_json::json;
 
-use common::{pairs, signed_get};
+use common::{connect, pairs, signed_get};
 
 async fn start(msi: bool) -> RunningSandbox {
-    sandbox::start(
-        ([127, 0, 0, 1], 0).into(),
-        SandboxOptions {
-            msi,
-            ..SandboxOptions::default()
-        },
-    )
+    common::start_with(SandboxOptions {
+        msi,
+        ..SandboxOptions::default()
+    })
     .await
-    .expect("sandbox starts")
 }
 
 fn client(sandbox: &RunningSandbox, label: &str) -> MagentoClient {
@@ -27,7 +23,7 @@ fn client(sandbox: &RunningSandbox, label: &str) -> MagentoClient {
         store_label: label.to_owned(),
         ..ClientOptions::default()
     };
-    MagentoClient::new(&sandbox.base_url, sandbox.credentials.clone(), options).expect("client")
+    connect(sandbox, options)
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The client's read methods against a sandbox store: catalog, customers, sales documents
 //! and stock, decoded into the DTOs.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use magento::dto::{CreditMemoState, InvoiceState, ProductType, Visibility};
@@ -10,15 +12,11 @@ use rust_decimal::dec;
 use sandbox::{RunningSandbox, SandboxOptions};
 
 async fn start() -> RunningSandbox {
-    sandbox::start(
-        ([127, 0, 0, 1], 0).into(),
-        SandboxOptions {
-            msi: true,
-            ..SandboxOptions::default()
-        },
-    )
+    common::start_with(SandboxOptions {
+        msi: true,
+        ..SandboxOptions::default()
+    })
     .await
-    .expect("sandbox starts")
 }
 
 fn client(sandbox: &RunningSandbox) -> MagentoClient {
@@ -26,7 +24,7 @@ fn client(sandbox: &RunningSandbox) -> MagentoClient {
         store_label: "reads-test".to_owned(),
         ..ClientOptions::default()
     };
-    MagentoClient::new(&sandbox.base_url, sandbox.credentials.clone(), options).expect("client")
+    common::connect(sandbox, options)
 }
 
 #[tokio::test]

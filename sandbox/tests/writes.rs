@@ -2,34 +2,25 @@
 //! store's input limit, retried as an idempotent upsert) and the legacy stock item, each
 //! read back through the client's read methods.
 
-use std::time::Duration;
+mod common;
 
 use magento::dto::SourceItem;
 use magento::search::SearchCriteria;
-use magento::{ClientOptions, MagentoClient, MagentoError, RetryPolicy};
+use magento::{ClientOptions, MagentoClient, MagentoError};
 use rust_decimal::{Decimal, dec};
 use sandbox::{RunningSandbox, SandboxOptions};
 use serde_json::{Value, json};
 
-async fn start() -> RunningSandbox {
-    sandbox::start(([127, 0, 0, 1], 0).into(), SandboxOptions::default())
-        .await
-        .expect("sandbox starts")
-}
+use common::{connect, control_ok, fast_retry, requests, start};
 
 /// `label` keys the learnt chunk size, so each test uses its own.
 fn client(sandbox: &RunningSandbox, label: &str) -> MagentoClient {
     let options = ClientOptions {
         store_label: label.to_owned(),
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(80),
-            ..RetryPolicy::default()
-        },
+        retry: fast_retry(3),
         ..ClientOptions::default()
     };
-    MagentoClient::new(&sandbox.base_url, sandbox.credentials.clone(), options).expect("client")
+    connect(sandbox, options)
 }
 
 fn item(sku: &str, source: &str, quantity: Decimal) -> SourceItem {
@@ -41,34 +32,8 @@ fn item(sku: &str, source: &str, quantity: Decimal) -> SourceItem {
     }
 }
 
-async fn control(
-    sandbox: &RunningSandbox,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> Value {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}/sandbox/{path}", sandbox.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control API");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
-}
-
-async fn requests(sandbox: &RunningSandbox) -> u64 {
-    control(sandbox, reqwest::Method::GET, "stats", json!({})).await["requests"]
-        .as_u64()
-        .expect("requests")
-}
-
 async fn rejected(sandbox: &RunningSandbox) -> u64 {
-    control(sandbox, reqwest::Method::GET, "input-limits", json!({})).await["rejected"]
+    control_ok(sandbox, reqwest::Method::GET, "input-limits", json!({})).await["rejected"]
         .as_u64()
         .expect("rejected")
 }
@@ -120,7 +85,7 @@ async fn saved_source_items_are_read_back_with_their_new_quantities() {
 #[tokio::test]
 async fn forty_five_items_under_a_limit_of_twenty_all_land_and_the_next_save_starts_at_twenty() {
     let sandbox = start().await;
-    control(
+    control_ok(
         &sandbox,
         reqwest::Method::POST,
         "input-limits",
@@ -167,7 +132,7 @@ async fn forty_five_items_under_a_limit_of_twenty_all_land_and_the_next_save_sta
 #[tokio::test]
 async fn a_store_limit_of_one_still_saves_every_item() {
     let sandbox = start().await;
-    control(
+    control_ok(
         &sandbox,
         reqwest::Method::POST,
         "input-limits",
@@ -235,7 +200,7 @@ async fn a_503_on_the_write_is_retried_and_the_quantity_is_set_not_added() {
         .await
         .expect("retried to success");
     assert_eq!(requests(&sandbox).await - before, 2, "one 503, one success");
-    let faults = control(&sandbox, reqwest::Method::GET, "faults", json!({})).await;
+    let faults = control_ok(&sandbox, reqwest::Method::GET, "faults", json!({})).await;
     assert_eq!(faults["faults"][0]["fired"], 1);
     let rows = read_back(&client, &["HT-TEE-S-Sand".into()]).await;
     let ne = rows
