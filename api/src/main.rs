@@ -49,6 +49,16 @@ enum Command {
         /// Emulate a store without the MSI modules (legacy stock only).
         #[arg(long)]
         no_msi: bool,
+        /// Catalogue rows to generate after the seeded ones (configurable children
+        /// included).
+        #[arg(long, default_value_t = 0)]
+        products: usize,
+        /// Orders to generate (guests and generated customers) after the seeded ones.
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
+        /// Seed of the generated data: the same seed gives the same shop.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Manage API keys.
     ApiKey {
@@ -118,9 +128,21 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("database is migrated");
             Ok(())
         }
-        Command::Sandbox { port, no_msi } => {
+        Command::Sandbox {
+            port,
+            no_msi,
+            products,
+            orders,
+            seed,
+        } => {
+            let generate = (products > 0 || orders > 0).then_some(sandbox::GenerateSpec {
+                products,
+                orders,
+                seed,
+            });
             let options = sandbox::SandboxOptions {
                 msi: !no_msi,
+                generate,
                 ..Default::default()
             };
             let running = sandbox::start(([127, 0, 0, 1], port).into(), options).await?;
