@@ -334,3 +334,14 @@ pub enum AssemblyStatus {
     #[sea_orm(string_value = "voided")]
     Voided,
 }
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ListingStatus {
+    #[sea_orm(string_value = "not_listed")]
+    NotListed,
+    #[sea_orm(string_value = "listed")]
+    Listed,
+}

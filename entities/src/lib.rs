@@ -15,6 +15,7 @@ pub mod enums;
 pub mod event;
 pub mod job;
 pub mod job_item;
+pub mod listing;
 pub mod location;
 pub mod magento_setting;
 pub mod magento_store;

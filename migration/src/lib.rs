@@ -6,6 +6,7 @@ mod m20261127_000001_foundation;
 mod m20261127_000002_catalog_and_stock;
 mod m20261127_000003_reference_and_customers;
 mod m20261127_000004_sales;
+mod m20261127_000005_listings;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_catalog_and_stock::Migration),
             Box::new(m20261127_000003_reference_and_customers::Migration),
             Box::new(m20261127_000004_sales::Migration),
+            Box::new(m20261127_000005_listings::Migration),
         ]
     }
 }
@@ -32,6 +34,7 @@ pub fn schema_fingerprint_source() -> impl Iterator<Item = &'static str> {
         m20261127_000002_catalog_and_stock::SQL,
         m20261127_000003_reference_and_customers::SQL,
         m20261127_000004_sales::SQL,
+        m20261127_000005_listings::SQL,
     ]
     .into_iter()
 }

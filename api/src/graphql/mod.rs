@@ -2,6 +2,7 @@
 //! failures become `userErrors` in the payload; authentication, authorisation, bad
 //! input and internal failures become top-level errors with `extensions.code`.
 
+mod catalog;
 mod customers;
 pub mod errors;
 pub mod ids;

@@ -284,6 +284,25 @@ pub struct ProductFilter {
     pub skus: Option<Vec<String>>,
 }
 
+impl ProductFilter {
+    pub(crate) fn into_domain(self) -> async_graphql::Result<products::ProductFilter> {
+        Ok(products::ProductFilter {
+            category: self.category,
+            brand: self.brand,
+            family_id: self
+                .family_id
+                .map(|id| ids::decode_input("ProductFamily", &id))
+                .transpose()?,
+            tag: self.tag,
+            attribute_set: self.attribute_set,
+            search: self.search,
+            status: self.status.map(Into::into),
+            kind: self.kind.map(Into::into),
+            skus: self.skus,
+        })
+    }
+}
+
 #[derive(InputObject)]
 pub struct ProductPriceInput {
     pub tier: i32,
@@ -500,21 +519,7 @@ impl ProductQuery {
     ) -> async_graphql::Result<Connection<String, Product>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
-        let filter = filter.unwrap_or_default();
-        let domain_filter = products::ProductFilter {
-            category: filter.category,
-            brand: filter.brand,
-            family_id: filter
-                .family_id
-                .map(|id| ids::decode_input("ProductFamily", &id))
-                .transpose()?,
-            tag: filter.tag,
-            attribute_set: filter.attribute_set,
-            search: filter.search,
-            status: filter.status.map(Into::into),
-            kind: filter.kind.map(Into::into),
-            skus: filter.skus,
-        };
+        let domain_filter = filter.unwrap_or_default().into_domain()?;
         let page_request = page(first, after)?;
         let result = query(
             products::products(

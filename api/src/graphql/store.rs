@@ -9,6 +9,7 @@ use domain::reference;
 use domain::settings::SettingsPatch;
 use domain::stores;
 
+use super::catalog::CatalogItem;
 use super::errors::query;
 use super::ids;
 use super::reference::{Customer, Location};
@@ -121,6 +122,29 @@ impl Store {
     }
     async fn metadata_refreshed_at(&self) -> Option<DateTime<Utc>> {
         self.0.metadata_refreshed_at
+    }
+    /// Every ledger product with its listing in this store, by the product filters.
+    async fn catalog(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::products::ProductFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<async_graphql::connection::Connection<String, CatalogItem>> {
+        let s = state(ctx);
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let page_request = super::query::page(first, after)?;
+        let result = query(
+            domain::listing::catalog::catalog(
+                &s.services.db,
+                self.0.org_id,
+                self.0.id,
+                &filter,
+                page_request,
+            )
+            .await,
+        )?;
+        Ok(super::query::connection(page_request, result, CatalogItem))
     }
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<StoreSettings> {
         let s = state(ctx);

@@ -1,0 +1,92 @@
+//! The store's catalogue view: every ledger product with its listing in this store (or
+//! none: not listed), its stock at the store's linked location (all locations when none
+//! is linked) and, while buffers are in force, its buffer and sync quantity.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use entities::enums::ListingStatus;
+use entities::listing;
+
+use super::buffer::{ChannelBuffer, ProductBuffer};
+use crate::error::DomainResult;
+use crate::page::{Page, PageRequest};
+use crate::products::{self, ProductFilter, ProductRecord};
+use crate::stock::{self, Availability};
+use crate::stores;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEntry {
+    pub product: ProductRecord,
+    /// `None`: the product has never been linked to this store.
+    pub listing: Option<listing::Model>,
+    pub availability: Availability,
+    /// Present while the store's buffers are in force.
+    pub buffer: Option<Decimal>,
+    pub sync_quantity: Option<Decimal>,
+}
+
+impl CatalogEntry {
+    pub fn status(&self) -> ListingStatus {
+        self.listing
+            .as_ref()
+            .map_or(ListingStatus::NotListed, |l| l.status)
+    }
+}
+
+/// One page of the store's catalogue, by the product filters bulk listing uses.
+pub async fn catalog(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    store_id: Uuid,
+    filter: &ProductFilter,
+    page: PageRequest,
+) -> DomainResult<Page<CatalogEntry>> {
+    let settings = stores::settings_of(db, org_id, store_id).await?;
+    let buffers = ChannelBuffer::from(&settings);
+    let products = products::products(db, org_id, filter, page).await?;
+    let ids: Vec<Uuid> = products.items.iter().map(|(_, p)| p.product.id).collect();
+    let mut listings: HashMap<Uuid, listing::Model> = listing::Entity::find()
+        .filter(listing::Column::StoreId.eq(store_id))
+        .filter(listing::Column::ProductId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.product_id, l))
+        .collect();
+    let mut items = Vec::with_capacity(products.items.len());
+    for (cursor, product) in products.items {
+        let availability =
+            stock::availability(db, org_id, product.product.id, settings.location_id).await?;
+        let listing = listings.remove(&product.product.id);
+        let own = listing
+            .as_ref()
+            .map(ProductBuffer::from)
+            .unwrap_or_default();
+        let (buffer, sync_quantity) = if buffers.active() {
+            (
+                Some(buffers.buffer_for(own)),
+                Some(buffers.sync_quantity(availability.available(), own)),
+            )
+        } else {
+            (None, None)
+        };
+        items.push((
+            cursor,
+            CatalogEntry {
+                product,
+                listing,
+                availability,
+                buffer,
+                sync_quantity,
+            },
+        ));
+    }
+    Ok(Page {
+        items,
+        has_next_page: products.has_next_page,
+    })
+}
