@@ -29,6 +29,8 @@ pub enum JobKind {
     /// Caches store views, attribute sets, tax classes and rates, payment methods and
     /// MSI sources of a store.
     StoreMetadataRefresh,
+    /// Downloads a store's customers into the ledger (creating or updating them).
+    CustomersDownload,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

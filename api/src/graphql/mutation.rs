@@ -273,6 +273,23 @@ impl CoreMutation {
         job_payload(result, &["storeId"])
     }
 
+    /// Starts a `CUSTOMERS_DOWNLOAD` job: every customer of the store is created in the
+    /// ledger, or updated when it already is one (same Magento customer, else same
+    /// email, else same name). Nothing is written to Magento.
+    async fn customers_download(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+    ) -> async_graphql::Result<JobPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match store_uuid(&store_id)? {
+            Some(id) => domain::customers::start_download(&s.services, &principal, id).await,
+            None => not_found("storeId"),
+        };
+        job_payload(result, &["storeId"])
+    }
+
     /// Cooperative cancel: a queued job stops at once, a running one at its next check.
     async fn job_cancel(&self, ctx: &Context<'_>, job_id: ID) -> async_graphql::Result<JobPayload> {
         let principal = require(ctx, Role::Operator)?;

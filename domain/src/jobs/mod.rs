@@ -24,18 +24,22 @@ pub use store::{JobFilter, NewJob, cancel, enqueue, get, item_results, list, ret
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobKind {
     StoreMetadataRefresh,
+    /// Download → Customers from one store.
+    CustomersDownload,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::StoreMetadataRefresh => "STORE_METADATA_REFRESH",
+            JobKind::CustomersDownload => "CUSTOMERS_DOWNLOAD",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "STORE_METADATA_REFRESH" => Some(JobKind::StoreMetadataRefresh),
+            "CUSTOMERS_DOWNLOAD" => Some(JobKind::CustomersDownload),
             _ => None,
         }
     }
@@ -43,6 +47,8 @@ impl JobKind {
     pub fn max_attempts(self) -> i32 {
         match self {
             JobKind::StoreMetadataRefresh => 5,
+            // Idempotent: a retry updates in place what an earlier attempt saved.
+            JobKind::CustomersDownload => 5,
         }
     }
 }
@@ -90,8 +96,9 @@ mod tests {
 
     #[test]
     fn job_kinds_round_trip_their_wire_names() {
-        let kind = JobKind::StoreMetadataRefresh;
-        assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        for kind in [JobKind::StoreMetadataRefresh, JobKind::CustomersDownload] {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
         assert_eq!(JobKind::parse("NOPE"), None);
     }
 }

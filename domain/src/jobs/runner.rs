@@ -271,6 +271,7 @@ pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutco
     };
     let result = match JobKind::parse(&job.kind) {
         Some(JobKind::StoreMetadataRefresh) => stores::refresh_metadata(&ctx).await,
+        Some(JobKind::CustomersDownload) => crate::customers::download_customers(&ctx).await,
         None => Err(JobFailure::Permanent(format!(
             "unknown job kind {}",
             job.kind

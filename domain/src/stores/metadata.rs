@@ -31,19 +31,7 @@ const PAYMENT_METHOD_LOOKBACK_DAYS: i64 = 365;
 /// Reads each kind of metadata as one job item, so one failing endpoint (say, a
 /// missing ACL resource) is reported on its own and the rest is still cached.
 pub async fn refresh_metadata(ctx: &JobContext) -> Result<(), JobFailure> {
-    let store_id = ctx
-        .job
-        .store_id
-        .ok_or_else(|| JobFailure::Permanent("the job names no store".into()))?;
-    let store = super::get(&ctx.services.db, ctx.org_id(), store_id)
-        .await
-        .map_err(|e| match e {
-            DomainError::NotFound { .. } => {
-                JobFailure::Permanent("the store was disconnected".into())
-            }
-            other => other.into(),
-        })?;
-    let client = super::client_for(&ctx.services, &store)?;
+    let (store, client) = super::store_of_job(ctx).await?;
     let mut metadata = super::metadata_of(&store);
     let mut stock_mode = store.stock_mode;
     const STEPS: [&str; 8] = [

@@ -315,6 +315,28 @@ pub fn client_for(
     )?)
 }
 
+/// The store a store job works on, and a client for it. A store disconnected since the
+/// job was queued is a permanent failure: retrying cannot bring it back.
+pub async fn store_of_job(
+    ctx: &crate::jobs::JobContext,
+) -> Result<(magento_store::Model, MagentoClient), crate::jobs::JobFailure> {
+    use crate::jobs::JobFailure;
+    let store_id = ctx
+        .job
+        .store_id
+        .ok_or_else(|| JobFailure::Permanent("the job names no store".into()))?;
+    let store = get(&ctx.services.db, ctx.org_id(), store_id)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotFound { .. } => {
+                JobFailure::Permanent("the store was disconnected".into())
+            }
+            other => other.into(),
+        })?;
+    let client = client_for(&ctx.services, &store)?;
+    Ok((store, client))
+}
+
 pub async fn settings_of(
     db: &DatabaseConnection,
     org_id: Uuid,

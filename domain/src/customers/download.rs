@@ -1,0 +1,535 @@
+//! Download → Customers: every customer of a Magento store becomes (or updates) a
+//! ledger customer, per MAPPINGS "Customers (Magento → Stockbridge)". Nothing is ever
+//! written to Magento.
+//!
+//! Each Magento customer is one job item. The match key is the Magento id of this
+//! store (kept as an external id `magento:<store id>`), else the email of any
+//! contact, else the name; a customer found by email or name that is already linked
+//! to another Magento customer of the same store is not taken (two people called
+//! "John Smith" stay two customers). The matched customer's name, contacts and
+//! addresses are replaced by Magento's; its other fields and external ids stay. A
+//! customer already as Magento has it is not written at all, so a re-run changes
+//! nothing (not even `updated_at`).
+//!
+//! A default address the ledger cannot hold (no street, no two-letter country) does
+//! not stop the customer: it is saved with the rest, the ledger's own address of that
+//! kind is kept, and the item is recorded as failed with `ADDRESS_UNUSABLE`, so the
+//! job ends partially succeeded and the operator sees what to fix in Magento.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::customer_address::AddressKind;
+use entities::enums::JobItemOutcome;
+use magento::dto;
+use magento::search::SearchCriteria;
+use sea_orm::DatabaseConnection;
+
+use super::{
+    AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, ExternalId, create_customer,
+    customer_by_email, customer_by_external_id, customer_by_name, update_customer,
+};
+use crate::Services;
+use crate::auth::Principal;
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::jobs::{self, JobContext, JobFailure, JobKind, NewJob};
+use crate::stores;
+
+/// The external-id source of one store's Magento customers.
+pub fn magento_source(store_id: Uuid) -> String {
+    format!("magento:{store_id}")
+}
+
+/// Starts a `CUSTOMERS_DOWNLOAD` job for a store of the caller's organisation.
+pub async fn start_download(
+    services: &Services,
+    principal: &Principal,
+    store_id: Uuid,
+) -> DomainResult<entities::job::Model> {
+    stores::get(&services.db, principal.org_id, store_id).await?;
+    jobs::enqueue(
+        services,
+        NewJob {
+            org_id: principal.org_id,
+            store_id: Some(store_id),
+            kind: JobKind::CustomersDownload,
+            args: json!({ "storeId": store_id }),
+            requested_by: Some(principal.api_key_id),
+            idempotency_key: None,
+        },
+    )
+    .await
+}
+
+/// Why one Magento customer did not arrive as it is in Magento.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// One default address as Magento has it: usable, absent, or unusable (and why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MappedAddress {
+    None,
+    Usable(AddressDraft),
+    Unusable(String),
+}
+
+/// What one Magento customer becomes in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedCustomer {
+    pub magento_id: i64,
+    pub name: String,
+    pub contact: ContactDraft,
+    pub billing: MappedAddress,
+    pub shipping: MappedAddress,
+}
+
+impl MappedCustomer {
+    /// The item error of a customer saved without an address Magento has.
+    pub fn address_problem(&self) -> Option<ItemError> {
+        let problems: Vec<String> = [("billing", &self.billing), ("shipping", &self.shipping)]
+            .into_iter()
+            .filter_map(|(kind, slot)| match slot {
+                MappedAddress::Unusable(why) => Some(format!("{kind} address: {why}")),
+                _ => None,
+            })
+            .collect();
+        (!problems.is_empty()).then(|| ItemError {
+            code: "ADDRESS_UNUSABLE",
+            message: format!("saved without it; {}", problems.join("; ")),
+        })
+    }
+
+    /// The addresses to store: billing, shipping, and business (= billing). An
+    /// unusable one keeps what `current` has of that kind.
+    fn addresses(&self, current: Option<&CustomerRecord>) -> Vec<AddressDraft> {
+        [
+            (AddressKind::Billing, &self.billing),
+            (AddressKind::Shipping, &self.shipping),
+            (AddressKind::Business, &self.billing),
+        ]
+        .into_iter()
+        .filter_map(|(kind, slot)| match slot {
+            MappedAddress::None => None,
+            MappedAddress::Usable(address) => Some(AddressDraft {
+                kind,
+                ..address.clone()
+            }),
+            MappedAddress::Unusable(_) => {
+                current
+                    .and_then(|c| c.address(kind))
+                    .map(|kept| AddressDraft {
+                        kind,
+                        company: kept.company.clone(),
+                        line1: kept.line1.clone(),
+                        line2: kept.line2.clone(),
+                        city: kept.city.clone(),
+                        region: kept.region.clone(),
+                        postcode: kept.postcode.clone(),
+                        country: kept.country.clone(),
+                    })
+            }
+        })
+        .collect()
+    }
+}
+
+fn text(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Applies the MAPPINGS table to one Magento customer. Fails only when there is no
+/// name to save the customer under.
+pub fn map_customer(customer: &dto::Customer) -> Result<MappedCustomer, ItemError> {
+    let name = [customer.firstname.trim(), customer.lastname.trim()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        return Err(ItemError {
+            code: "NAME_MISSING",
+            message: format!("Magento customer {} has no first or last name", customer.id),
+        });
+    }
+    let billing = customer.default_billing_address();
+    Ok(MappedCustomer {
+        magento_id: customer.id,
+        contact: ContactDraft {
+            name: Some(name.clone()),
+            email: text(Some(&customer.email)),
+            phone: billing.and_then(|a| text(a.telephone.as_deref())),
+            is_default: true,
+        },
+        name,
+        billing: map_address(billing),
+        shipping: map_address(customer.default_shipping_address()),
+    })
+}
+
+/// street[0] → line 1; street[1] → line 2 (further street lines, which Magento allows
+/// up to four of, are appended to line 2 rather than lost); city, region name,
+/// postcode, country.
+fn map_address(address: Option<&dto::CustomerAddress>) -> MappedAddress {
+    let Some(address) = address else {
+        return MappedAddress::None;
+    };
+    let Some(line1) = text(address.street.first().map(String::as_str)) else {
+        return MappedAddress::Unusable(format!("Magento address {} has no street", address.id));
+    };
+    let country = address.country_id.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+        return MappedAddress::Unusable(format!(
+            "Magento address {} has no two-letter country (\"{}\")",
+            address.id, address.country_id
+        ));
+    }
+    let rest: Vec<&str> = address
+        .street
+        .iter()
+        .skip(1)
+        .map(|line| line.trim())
+        .filter(|line| !line.is_empty())
+        .collect();
+    MappedAddress::Usable(AddressDraft {
+        kind: AddressKind::Billing,
+        company: None,
+        line1,
+        line2: text(Some(&rest.join(", "))),
+        city: text(Some(&address.city)),
+        region: address
+            .region
+            .as_ref()
+            .and_then(|r| text(r.region.as_deref())),
+        postcode: text(address.postcode.as_deref()),
+        country,
+    })
+}
+
+/// The ledger customer this Magento customer already is, if any (see the module doc).
+async fn find_match(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    source: &str,
+    mapped: &MappedCustomer,
+) -> DomainResult<Option<CustomerRecord>> {
+    let magento_id = mapped.magento_id.to_string();
+    if let Some(found) = customer_by_external_id(db, org_id, source, &magento_id).await? {
+        return Ok(Some(found));
+    }
+    let free = |record: &CustomerRecord| {
+        !record
+            .external_ids
+            .iter()
+            .any(|link| link.source == source && link.external_id != magento_id)
+    };
+    if let Some(email) = &mapped.contact.email
+        && let Some(found) = customer_by_email(db, org_id, email).await?
+        && free(&found)
+    {
+        return Ok(Some(found));
+    }
+    Ok(customer_by_name(db, org_id, &mapped.name)
+        .await?
+        .filter(|found| free(found)))
+}
+
+/// Creates or updates the ledger customer of one Magento customer; returns its id.
+pub async fn save_downloaded(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    source: &str,
+    mapped: &MappedCustomer,
+) -> DomainResult<Uuid> {
+    let link = ExternalId {
+        source: source.to_owned(),
+        external_id: mapped.magento_id.to_string(),
+    };
+    // A second pass covers a concurrent download that created the same customer
+    // between our lookup and our write (its external id then collides).
+    let mut last_error = None;
+    for _ in 0..2 {
+        let current = find_match(db, org_id, source, mapped).await?;
+        let mut external_ids: Vec<ExternalId> = current
+            .iter()
+            .flat_map(|c| &c.external_ids)
+            .map(|l| ExternalId {
+                source: l.source.clone(),
+                external_id: l.external_id.clone(),
+            })
+            .collect();
+        if !external_ids.contains(&link) {
+            external_ids.push(link.clone());
+        }
+        let addresses = mapped.addresses(current.as_ref());
+        if let Some(found) = &current
+            && unchanged(found, mapped, &addresses, &link)
+        {
+            // A re-run rewrites nothing (and leaves `updated_at` alone).
+            return Ok(found.customer.id);
+        }
+        let draft = CustomerDraft {
+            name: Some(mapped.name.clone()),
+            contacts: Some(vec![mapped.contact.clone()]),
+            addresses: Some(addresses),
+            external_ids: Some(external_ids),
+            ..CustomerDraft::default()
+        };
+        let saved = match &current {
+            Some(found) => update_customer(db, org_id, found.customer.id, draft).await,
+            None => create_customer(db, org_id, draft).await,
+        };
+        match saved {
+            Ok(record) => return Ok(record.customer.id),
+            Err(DomainError::Invalid(errors)) if external_id_taken(&errors) => {
+                last_error = Some(DomainError::Invalid(errors));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(last_error.unwrap_or(DomainError::NotFound { entity: "customer" }))
+}
+
+/// Whether the stored customer already is what the mapping would write. The mapped
+/// values are trimmed and upper-cased as the writer stores them, so equality is exact.
+fn unchanged(
+    current: &CustomerRecord,
+    mapped: &MappedCustomer,
+    addresses: &[AddressDraft],
+    link: &ExternalId,
+) -> bool {
+    let contact = &mapped.contact;
+    let same_contact = match current.contacts.as_slice() {
+        [only] => {
+            only.is_default
+                && only.name == contact.name
+                && only.email == contact.email
+                && only.phone == contact.phone
+        }
+        _ => false,
+    };
+    let same_addresses = current.addresses.len() == addresses.len()
+        && addresses.iter().all(|a| {
+            current.address(a.kind).is_some_and(|stored| {
+                stored.company == a.company
+                    && stored.line1 == a.line1
+                    && stored.line2 == a.line2
+                    && stored.city == a.city
+                    && stored.region == a.region
+                    && stored.postcode == a.postcode
+                    && stored.country == a.country
+            })
+        });
+    let linked = current
+        .external_ids
+        .iter()
+        .any(|l| l.source == link.source && l.external_id == link.external_id);
+    current.customer.name == mapped.name && same_contact && same_addresses && linked
+}
+
+fn external_id_taken(errors: &[FieldError]) -> bool {
+    errors
+        .iter()
+        .any(|e| e.code == ErrorCode::AlreadyExists && e.field.iter().any(|f| f == "externalIds"))
+}
+
+fn code_name(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::RequiresSetting => "REQUIRES_SETTING",
+        ErrorCode::OutOfRange => "OUT_OF_RANGE",
+        ErrorCode::NotFound => "NOT_FOUND",
+        ErrorCode::InvalidCombination => "INVALID_COMBINATION",
+        ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
+        ErrorCode::StoreUnreachable => "STORE_UNREACHABLE",
+        ErrorCode::MagentoError => "MAGENTO_ERROR",
+        ErrorCode::AlreadyExists => "ALREADY_EXISTS",
+        ErrorCode::Invalid => "INVALID",
+    }
+}
+
+/// The job item of a customer the ledger refused (say, an email it cannot read).
+fn refused(errors: &[FieldError]) -> ItemError {
+    ItemError {
+        code: errors.first().map_or("INVALID", |e| code_name(e.code)),
+        message: errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field.join("."), e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+fn item_key(customer: &dto::Customer) -> String {
+    match text(Some(&customer.email)) {
+        Some(email) => email,
+        None => format!("customer {}", customer.id),
+    }
+}
+
+/// The `CUSTOMERS_DOWNLOAD` handler. Reading the customers is retried by the client
+/// and then by the job (a transient failure); saving is idempotent, so a retried job
+/// updates in place what an earlier attempt saved.
+pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
+    let (store, client) = stores::store_of_job(ctx).await?;
+    ctx.set_phase("reading customers", None).await?;
+    let mut customers = client
+        .customers(SearchCriteria::new())
+        .await
+        .map_err(DomainError::from)?;
+    // Item indexes must name the same customer on a retried attempt; and a store
+    // changing between pages may repeat a row.
+    customers.sort_by_key(|c| c.id);
+    customers.dedup_by_key(|c| c.id);
+    let total = i32::try_from(customers.len()).unwrap_or(i32::MAX);
+    ctx.set_phase("customers", Some(total)).await?;
+
+    let source = magento_source(store.id);
+    for (index, customer) in customers.iter().enumerate() {
+        ctx.check_cancelled().await?;
+        let problem = match map_customer(customer) {
+            Err(problem) => Some(problem),
+            Ok(mapped) => {
+                match save_downloaded(&ctx.services.db, ctx.org_id(), &source, &mapped).await {
+                    Ok(_) => mapped.address_problem(),
+                    Err(DomainError::Invalid(errors)) => Some(refused(&errors)),
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        };
+        let outcome = match problem {
+            Some(_) => JobItemOutcome::Failed,
+            None => JobItemOutcome::Succeeded,
+        };
+        ctx.record_item(
+            i32::try_from(index).unwrap_or(i32::MAX),
+            &item_key(customer),
+            outcome,
+            problem.as_ref().map(|p| (p.code, p.message.as_str())),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(value: serde_json::Value) -> dto::Customer {
+        serde_json::from_value(value).expect("a customer")
+    }
+
+    fn marta() -> dto::Customer {
+        customer(json!({
+            "id": 1, "default_billing": "1", "default_shipping": "2",
+            "email": "marta@example.net", "firstname": "Marta", "lastname": "Lindqvist",
+            "addresses": [
+                {"id": 1, "region": {"region_code": "OR", "region": "Oregon", "region_id": 49},
+                 "country_id": "US", "street": ["1820 Alder Row", "Suite 4"], "telephone": "(555) 014-2231",
+                 "postcode": "97205", "city": "Portland", "company": "Lindqvist Ceramics"},
+                {"id": 2, "region": {"region_code": "WA", "region": "Washington", "region_id": 62},
+                 "country_id": "us", "street": ["77 Pier Lane"], "telephone": "(555) 014-9980",
+                 "postcode": "98101", "city": "Seattle"},
+            ],
+        }))
+    }
+
+    #[test]
+    fn a_customer_maps_name_contact_and_default_addresses() {
+        let mapped = map_customer(&marta()).expect("mapped");
+        assert_eq!(mapped.name, "Marta Lindqvist");
+        assert_eq!(
+            mapped.contact,
+            ContactDraft {
+                name: Some("Marta Lindqvist".into()),
+                email: Some("marta@example.net".into()),
+                phone: Some("(555) 014-2231".into()),
+                is_default: true,
+            }
+        );
+        let addresses = mapped.addresses(None);
+        let kinds: Vec<AddressKind> = addresses.iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                AddressKind::Billing,
+                AddressKind::Shipping,
+                AddressKind::Business
+            ]
+        );
+        assert_eq!(addresses[0].line1, "1820 Alder Row");
+        assert_eq!(addresses[0].line2.as_deref(), Some("Suite 4"));
+        assert_eq!(addresses[0].region.as_deref(), Some("Oregon"));
+        assert_eq!(addresses[0].company, None, "company is not in the mapping");
+        assert_eq!(addresses[1].city.as_deref(), Some("Seattle"));
+        assert_eq!(addresses[1].country, "US");
+        assert_eq!(addresses[1].line2, None);
+        assert_eq!(
+            AddressDraft {
+                kind: AddressKind::Billing,
+                ..addresses[2].clone()
+            },
+            addresses[0]
+        );
+        assert_eq!(mapped.address_problem(), None);
+    }
+
+    #[test]
+    fn a_customer_without_addresses_has_only_name_and_contact() {
+        let mapped = map_customer(&customer(json!({
+            "id": 7, "default_billing": "0", "email": "a@example.com",
+            "firstname": "Ann", "lastname": "Lee", "addresses": [],
+        })))
+        .expect("mapped");
+        assert_eq!(mapped.billing, MappedAddress::None);
+        assert_eq!(mapped.shipping, MappedAddress::None);
+        assert_eq!(mapped.contact.phone, None);
+        assert!(mapped.addresses(None).is_empty());
+        assert_eq!(mapped.address_problem(), None);
+    }
+
+    #[test]
+    fn an_address_without_a_street_or_country_is_reported_and_left_out() {
+        let mut c = marta();
+        c.addresses[0].street = vec![" ".into()];
+        c.addresses[1].country_id = "USA".into();
+        let mapped = map_customer(&c).expect("mapped");
+        assert!(matches!(mapped.billing, MappedAddress::Unusable(_)));
+        assert!(matches!(mapped.shipping, MappedAddress::Unusable(_)));
+        assert!(mapped.addresses(None).is_empty());
+        let problem = mapped.address_problem().expect("a problem");
+        assert_eq!(problem.code, "ADDRESS_UNUSABLE");
+        assert!(problem.message.contains("no street"), "{}", problem.message);
+        assert!(problem.message.contains("\"USA\""), "{}", problem.message);
+        assert_eq!(
+            mapped.contact.phone.as_deref(),
+            Some("(555) 014-2231"),
+            "the phone still comes from the billing address"
+        );
+    }
+
+    #[test]
+    fn extra_street_lines_join_line_two() {
+        let mut c = marta();
+        c.addresses[0].street = vec!["1 Main St".into(), "Floor 2".into(), "Unit 9".into()];
+        let mapped = map_customer(&c).expect("mapped");
+        let MappedAddress::Usable(billing) = mapped.billing else {
+            panic!("usable")
+        };
+        assert_eq!(billing.line2.as_deref(), Some("Floor 2, Unit 9"));
+    }
+
+    #[test]
+    fn a_customer_without_a_name_cannot_be_mapped() {
+        let err = map_customer(&customer(json!({
+            "id": 9, "email": "x@example.com", "firstname": " ", "lastname": "",
+        })))
+        .expect_err("no name");
+        assert_eq!(err.code, "NAME_MISSING");
+    }
+}

@@ -1,0 +1,209 @@
+//! Saving downloaded Magento customers: the match key (Magento id, email, name), what
+//! an update replaces and keeps, and a customer without addresses.
+
+mod common;
+
+use common::TestDb;
+use domain::customers::{
+    self, AddressDraft, CustomerDraft, MappedAddress, MappedCustomer, map_customer, save_downloaded,
+};
+use domain::entities::customer_address::AddressKind;
+use serde_json::json;
+use uuid::Uuid;
+
+fn magento(id: i64, email: &str, first: &str, last: &str, addresses: bool) -> MappedCustomer {
+    let address = json!({"id": id * 10, "country_id": "US", "street": ["1 Main St"],
+        "city": "Portland", "postcode": "97205", "telephone": "555-0100",
+        "region": {"region": "Oregon"}});
+    let customer = json!({
+        "id": id, "email": email, "firstname": first, "lastname": last,
+        "default_billing": if addresses { json!((id * 10).to_string()) } else { json!("0") },
+        "default_shipping": if addresses { json!((id * 10).to_string()) } else { json!("0") },
+        "addresses": if addresses { json!([address]) } else { json!([]) },
+    });
+    map_customer(&serde_json::from_value(customer).expect("a customer")).expect("mapped")
+}
+
+async fn count(db: &TestDb) -> usize {
+    customers::customers(
+        &db.db,
+        db.org_id,
+        &customers::CustomerFilter::default(),
+        domain::page::PageRequest {
+            first: Some(100),
+            after: None,
+        },
+    )
+    .await
+    .expect("customers")
+    .items
+    .len()
+}
+
+#[tokio::test]
+async fn a_customer_without_addresses_arrives_with_just_name_and_contact() {
+    let db = TestDb::new("dl_no_address").await;
+    let source = customers::magento_source(Uuid::new_v4());
+    let id = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(5, "ann@example.com", "Ann", "Lee", false),
+    )
+    .await
+    .expect("saved");
+    let record = customers::customer(&db.db, db.org_id, id)
+        .await
+        .expect("customer");
+    assert_eq!(record.customer.name, "Ann Lee");
+    assert_eq!(record.contacts.len(), 1);
+    assert_eq!(record.contacts[0].email.as_deref(), Some("ann@example.com"));
+    assert_eq!(record.contacts[0].phone, None);
+    assert!(record.addresses.is_empty());
+    assert_eq!(record.external_ids.len(), 1);
+    assert_eq!(record.external_ids[0].external_id, "5");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_second_save_finds_the_customer_by_its_magento_id_even_after_a_rename() {
+    let db = TestDb::new("dl_by_magento_id").await;
+    let source = customers::magento_source(Uuid::new_v4());
+    let first = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(1, "a@example.com", "Ann", "Lee", true),
+    )
+    .await
+    .expect("saved");
+    // New email and name in Magento: only the Magento id still matches.
+    let again = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(1, "ann.b@example.com", "Ann", "Brown", true),
+    )
+    .await
+    .expect("saved");
+    assert_eq!(first, again);
+    assert_eq!(count(&db).await, 1);
+    let record = customers::customer(&db.db, db.org_id, first)
+        .await
+        .expect("customer");
+    assert_eq!(record.customer.name, "Ann Brown");
+    assert_eq!(record.addresses.len(), 3, "billing, shipping, business");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_name_match_already_linked_to_another_magento_customer_is_not_merged() {
+    let db = TestDb::new("dl_same_name").await;
+    let source = customers::magento_source(Uuid::new_v4());
+    let one = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(1, "john1@example.com", "John", "Smith", true),
+    )
+    .await
+    .expect("saved");
+    let two = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(2, "john2@example.com", "John", "Smith", true),
+    )
+    .await
+    .expect("saved");
+    assert_ne!(one, two);
+    assert_eq!(count(&db).await, 2);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_ledger_customer_of_the_same_name_is_matched_and_keeps_its_other_ids() {
+    let db = TestDb::new("dl_by_name").await;
+    let source = customers::magento_source(Uuid::new_v4());
+    let existing = customers::create_customer(
+        &db.db,
+        db.org_id,
+        CustomerDraft {
+            name: Some("ann lee".into()),
+            price_tier: Some(4),
+            external_ids: Some(vec![customers::ExternalId {
+                source: "crm".into(),
+                external_id: "A-1".into(),
+            }]),
+            ..CustomerDraft::default()
+        },
+    )
+    .await
+    .expect("created");
+    let id = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(3, "ann@example.com", "Ann", "Lee", true),
+    )
+    .await
+    .expect("saved");
+    assert_eq!(id, existing.customer.id);
+    let record = customers::customer(&db.db, db.org_id, id)
+        .await
+        .expect("customer");
+    assert_eq!(record.customer.name, "Ann Lee");
+    assert_eq!(record.customer.price_tier, 4);
+    let links: Vec<&str> = record
+        .external_ids
+        .iter()
+        .map(|l| l.source.as_str())
+        .collect();
+    assert!(links.contains(&"crm"), "{links:?}");
+    assert!(links.contains(&source.as_str()), "{links:?}");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn an_unusable_magento_address_keeps_the_ledgers_address_of_that_kind() {
+    let db = TestDb::new("dl_unusable").await;
+    let source = customers::magento_source(Uuid::new_v4());
+    let id = save_downloaded(
+        &db.db,
+        db.org_id,
+        &source,
+        &magento(4, "bo@example.com", "Bo", "Ek", true),
+    )
+    .await
+    .expect("saved");
+    let mut broken = magento(4, "bo@example.com", "Bo", "Ek", true);
+    broken.billing = MappedAddress::Unusable("no street".into());
+    broken.shipping = MappedAddress::Usable(AddressDraft {
+        kind: AddressKind::Billing,
+        company: None,
+        line1: "9 New Rd".into(),
+        line2: None,
+        city: None,
+        region: None,
+        postcode: None,
+        country: "GB".into(),
+    });
+    assert!(broken.address_problem().is_some());
+    save_downloaded(&db.db, db.org_id, &source, &broken)
+        .await
+        .expect("saved");
+    let record = customers::customer(&db.db, db.org_id, id)
+        .await
+        .expect("customer");
+    let billing = record.address(AddressKind::Billing).expect("billing kept");
+    assert_eq!(billing.line1, "1 Main St");
+    let shipping = record.address(AddressKind::Shipping).expect("shipping");
+    assert_eq!(shipping.line1, "9 New Rd");
+    assert_eq!(
+        record
+            .address(AddressKind::Business)
+            .map(|a| a.line1.as_str()),
+        Some("1 Main St")
+    );
+    db.drop().await;
+}
