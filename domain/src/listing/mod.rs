@@ -3,4 +3,5 @@
 
 pub mod buffer;
 pub mod catalog;
+pub mod mapping;
 pub mod push;
