@@ -327,3 +327,30 @@ async fn a_customer_whose_address_has_no_street_arrives_with_just_name_and_conta
     assert_eq!(kai["shippingAddress"], Value::Null);
     assert_eq!(kai["businessAddress"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_customer_without_any_address_arrives_with_name_and_email_only() {
+    let shop = shop("customers_no_address").await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/sandbox/customers", shop.sandbox.base_url))
+        .json(&json!({
+            "email": "noor.haddad@example.com", "firstname": "Noor", "lastname": "Haddad",
+            "without_address": true,
+        }))
+        .send()
+        .await
+        .expect("sandbox answers");
+    assert!(response.status().is_success(), "{response:?}");
+
+    let job = download(&shop).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    let all = customers(&shop.operator).await;
+    let noor = named(&all, "Noor Haddad");
+    assert_eq!(
+        noor["contacts"],
+        json!([{ "name": "Noor Haddad", "email": "noor.haddad@example.com", "phone": null,
+                 "isDefault": true }])
+    );
+    assert_eq!(noor["billingAddress"], Value::Null);
+    assert_eq!(noor["shippingAddress"], Value::Null);
+}

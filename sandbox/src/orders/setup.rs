@@ -280,6 +280,10 @@ pub struct NewCustomer {
     /// One address, default billing and shipping; defaults to a Portland address.
     #[serde(default)]
     pub address: Option<AddressInput>,
+    /// A customer who never gave an address (registered at checkout-less signup): no
+    /// `addresses`, no `default_billing`/`default_shipping`, as Magento renders them.
+    #[serde(default)]
+    pub without_address: bool,
 }
 
 /// Adds a customer with one default address; returns the customer row.
@@ -333,7 +337,7 @@ pub(crate) fn create_customer(
         "lastname": a.lastname.unwrap_or_else(|| lastname.clone()),
         "default_billing": true, "default_shipping": true,
     });
-    let customer = json!({
+    let mut customer = json!({
         "id": id, "group_id": input.group_id.unwrap_or(1),
         "default_billing": address_id.to_string(), "default_shipping": address_id.to_string(),
         "created_at": time, "updated_at": time,
@@ -342,6 +346,13 @@ pub(crate) fn create_customer(
         "store_id": store_id, "website_id": 1, "addresses": [address],
         "disable_auto_group_change": 0, "extension_attributes": {"is_subscribed": false},
     });
+    if input.without_address {
+        if let Some(fields) = customer.as_object_mut() {
+            fields.remove("default_billing");
+            fields.remove("default_shipping");
+        }
+        customer["addresses"] = json!([]);
+    }
     shop.customers.push(customer.clone());
     Ok(customer)
 }
