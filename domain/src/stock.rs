@@ -397,18 +397,37 @@ pub async fn availability<C: ConnectionTrait>(
     product_id: Uuid,
     location_id: Option<Uuid>,
 ) -> DomainResult<Availability> {
+    Ok(availability_of(db, org_id, &[product_id], location_id)
+        .await?
+        .remove(&product_id)
+        .unwrap_or(Availability::ZERO))
+}
+
+/// Stock of several products in one query (a catalogue page); products without a
+/// level are absent.
+pub async fn availability_of<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    product_ids: &[Uuid],
+    location_id: Option<Uuid>,
+) -> DomainResult<std::collections::HashMap<Uuid, Availability>> {
     let mut query = stock_level::Entity::find()
         .filter(stock_level::Column::OrgId.eq(org_id))
-        .filter(stock_level::Column::ProductId.eq(product_id));
+        .filter(stock_level::Column::ProductId.is_in(product_ids.iter().copied()));
     if let Some(location_id) = location_id {
         query = query.filter(stock_level::Column::LocationId.eq(location_id));
     }
-    let levels = query.all(db).await?;
-    let (on_hand, allocated) = levels.iter().fold(
-        (Decimal::ZERO, Decimal::ZERO),
-        |(on_hand, allocated), level| (on_hand + level.on_hand, allocated + level.allocated),
-    );
-    Ok(Availability::read(on_hand, allocated))
+    let mut sums: std::collections::HashMap<Uuid, (Decimal, Decimal)> =
+        std::collections::HashMap::new();
+    for level in query.all(db).await? {
+        let sum = sums.entry(level.product_id).or_default();
+        sum.0 += level.on_hand;
+        sum.1 += level.allocated;
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(product, (on_hand, allocated))| (product, Availability::read(on_hand, allocated)))
+        .collect())
 }
 
 /// A product's level at each location that has one.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestDb;
+use common::{TestDb, user_errors as errors};
 use domain::customers::{
     self, AddressDraft, ContactDraft, CustomerDraft, CustomerFilter, ExternalId,
 };
@@ -14,20 +14,6 @@ use domain::page::PageRequest;
 use domain::reference::{self, AccountDraft};
 use domain::{DomainError, ErrorCode};
 use uuid::Uuid;
-
-fn errors(err: DomainError) -> Vec<(String, ErrorCode)> {
-    match err {
-        DomainError::Invalid(errors) => {
-            let mut found: Vec<(String, ErrorCode)> = errors
-                .into_iter()
-                .map(|e| (e.field.join("."), e.code))
-                .collect();
-            found.sort_by(|a, b| a.0.cmp(&b.0));
-            found
-        }
-        other => panic!("expected user errors, got {other}"),
-    }
-}
 
 fn named(name: &str) -> CustomerDraft {
     CustomerDraft {

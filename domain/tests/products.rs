@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestDb, qty};
+use common::{TestDb, qty, user_errors as errors};
 use domain::entities::enums::{ProductKind, ProductStatus};
 use domain::page::PageRequest;
 use domain::products::{
@@ -18,16 +18,6 @@ fn draft(sku: &str) -> ProductDraft {
         sku: Some(sku.to_owned()),
         name: Some(format!("Product {sku}")),
         ..ProductDraft::default()
-    }
-}
-
-fn errors(err: DomainError) -> Vec<(String, ErrorCode)> {
-    match err {
-        DomainError::Invalid(errors) => errors
-            .into_iter()
-            .map(|e| (e.field.join("."), e.code))
-            .collect(),
-        other => panic!("expected user errors, got {other}"),
     }
 }
 

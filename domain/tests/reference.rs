@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::TestDb;
+use common::{TestDb, user_errors as errors};
 use domain::entities::enums::AccountKind;
 use domain::entities::payment_term::PaymentTermMethod;
 use domain::reference::{
@@ -12,20 +12,6 @@ use domain::reference::{
 };
 use domain::{DomainError, ErrorCode};
 use rust_decimal::Decimal;
-
-fn errors(err: DomainError) -> Vec<(String, ErrorCode)> {
-    match err {
-        DomainError::Invalid(errors) => {
-            let mut found: Vec<(String, ErrorCode)> = errors
-                .into_iter()
-                .map(|e| (e.field.join("."), e.code))
-                .collect();
-            found.sort_by(|a, b| a.0.cmp(&b.0));
-            found
-        }
-        other => panic!("expected user errors, got {other}"),
-    }
-}
 
 fn named(name: &str) -> LocationDraft {
     LocationDraft {

@@ -1007,3 +1007,32 @@ async fn auto_assembly_short_of_components_stops_with_a_draft_pick() {
     assert_eq!(s.level(part).await.on_hand, qty(3));
     s.t.drop().await;
 }
+
+#[tokio::test]
+async fn a_tax_inclusive_sale_takes_its_tax_out_of_the_prices_not_on_top() {
+    let s = shop("sale_tax_inclusive").await;
+    let tee = s.stocked("TEE", 0).await;
+    let rule = s.t.tax_rule("GST 10%", dec!(10)).await;
+    let sale = sales::create_sale(
+        &s.t.db,
+        s.t.org_id,
+        SaleDraft {
+            tax_inclusive: true,
+            lines: vec![LineDraft {
+                tax_rule_id: Some(rule),
+                ..line(tee, 1, dec!(110))
+            }],
+            ..s.draft(vec![])
+        },
+    )
+    .await
+    .expect("sale");
+    assert_eq!(sale.lines[0].tax_amount, dec!(10));
+    assert_eq!(sale.sale.tax_total, dec!(10));
+    assert_eq!(
+        sale.sale.total,
+        dec!(110),
+        "the customer pays the price as shown"
+    );
+    s.t.drop().await;
+}

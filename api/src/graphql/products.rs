@@ -146,8 +146,7 @@ impl Product {
         };
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
-        let rules = query(reference::tax_rules(&s.services.db, principal.org_id).await)?;
-        Ok(rules.into_iter().find(|r| r.id == id).map(TaxRule))
+        Ok(optional(reference::tax_rule(&s.services.db, principal.org_id, id).await)?.map(TaxRule))
     }
     async fn auto_assembly(&self) -> bool {
         self.0.product.auto_assembly

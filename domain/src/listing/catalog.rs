@@ -49,6 +49,7 @@ pub async fn catalog(
     let buffers = ChannelBuffer::from(&settings);
     let products = products::products(db, org_id, filter, page).await?;
     let ids: Vec<Uuid> = products.items.iter().map(|(_, p)| p.product.id).collect();
+    let mut stock = stock::availability_of(db, org_id, &ids, settings.location_id).await?;
     let mut listings: HashMap<Uuid, listing::Model> = listing::Entity::find()
         .filter(listing::Column::StoreId.eq(store_id))
         .filter(listing::Column::ProductId.is_in(ids))
@@ -59,8 +60,9 @@ pub async fn catalog(
         .collect();
     let mut items = Vec::with_capacity(products.items.len());
     for (cursor, product) in products.items {
-        let availability =
-            stock::availability(db, org_id, product.product.id, settings.location_id).await?;
+        let availability = stock
+            .remove(&product.product.id)
+            .unwrap_or(Availability::ZERO);
         let listing = listings.remove(&product.product.id);
         let own = listing
             .as_ref()

@@ -152,3 +152,18 @@ impl TestDb {
         id
     }
 }
+
+/// The user errors of a refused call as `(field path, code)`, sorted by field.
+pub fn user_errors(err: domain::DomainError) -> Vec<(String, domain::ErrorCode)> {
+    match err {
+        domain::DomainError::Invalid(errors) => {
+            let mut found: Vec<(String, domain::ErrorCode)> = errors
+                .into_iter()
+                .map(|e| (e.field.join("."), e.code))
+                .collect();
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            found
+        }
+        other => panic!("expected user errors, got {other}"),
+    }
+}
