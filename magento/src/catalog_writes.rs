@@ -403,6 +403,127 @@ impl MagentoClient {
     }
 }
 
+/// The largest image [`fetch_image`] takes: far above any product photo, low enough that
+/// a wrong URL (a video, an archive) fails fast instead of filling memory.
+pub const MAX_IMAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why an image could not be read from its URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageFetchError {
+    #[error("{url} is not an http(s) URL")]
+    InvalidUrl { url: String },
+    #[error("could not download the image {url}: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("the image {url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url} is not a JPEG, PNG or GIF image")]
+    NotAnImage { url: String },
+    #[error("the image {url} is larger than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+}
+
+/// An image read from its URL, ready for a [`MediaEntryInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedImage {
+    /// The URL's last path segment, reduced to the characters Magento keeps.
+    pub file_name: String,
+    pub mime_type: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// The file name an image URL gives: its last path segment, percent-decoded, with every
+/// character Magento's uploader would not keep as `_` (so the name passes its checks).
+pub fn image_file_name(url: &url::Url) -> String {
+    let segment = url
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    let name: String = decoded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('.').to_owned();
+    if name.is_empty() {
+        "image".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Reads an image from `url` (no credentials are sent: it is a public address, not the
+/// store's API). Magento's REST API takes gallery images only as base64 content, so a
+/// product's image URLs are read by us before they are uploaded.
+pub async fn fetch_image(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<FetchedImage, ImageFetchError> {
+    let parsed = url::Url::parse(url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| ImageFetchError::InvalidUrl {
+            url: url.to_owned(),
+        })?;
+    let unreachable = |message: String| ImageFetchError::Unreachable {
+        url: url.to_owned(),
+        message,
+    };
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent(concat!("stockbridge-magento/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut response = http
+        .get(parsed.clone())
+        .send()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ImageFetchError::Status {
+            url: url.to_owned(),
+            status: status.as_u16(),
+        });
+    }
+    let too_large = || ImageFetchError::TooLarge {
+        url: url.to_owned(),
+        limit: MAX_IMAGE_BYTES,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_IMAGE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut data = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?
+    {
+        if data.len() + chunk.len() > MAX_IMAGE_BYTES {
+            return Err(too_large());
+        }
+        data.extend_from_slice(&chunk);
+    }
+    let mime_type =
+        dto::product_write::image_mime_type(&data).ok_or_else(|| ImageFetchError::NotAnImage {
+            url: url.to_owned(),
+        })?;
+    Ok(FetchedImage {
+        file_name: image_file_name(&parsed),
+        mime_type,
+        data,
+    })
+}
+
 /// A removal answered "not found" after a lost answer had to be checked: the earlier
 /// attempt removed it.
 fn done_if_gone_after_doubt(
@@ -468,6 +589,17 @@ mod tests {
         assert!(!product_matches(&renamed, &found));
         let recoloured = input.with_attribute("color", "61");
         assert!(!product_matches(&recoloured, &found));
+    }
+
+    #[test]
+    fn an_image_file_name_is_the_urls_last_segment_in_characters_magento_keeps() {
+        let name = |u: &str| image_file_name(&url::Url::parse(u).expect("url"));
+        assert_eq!(
+            name("https://cdn.example/p/tee%20front(1).JPG?w=800"),
+            "tee_front_1_.JPG"
+        );
+        assert_eq!(name("https://cdn.example/"), "image");
+        assert_eq!(name("https://cdn.example/a/..."), "image");
     }
 
     #[test]

@@ -512,6 +512,27 @@ impl MagentoClient {
         self.search_all("/V1/products", criteria, "product").await
     }
 
+    /// Page `page` (1-based) of `GET /V1/products` for `criteria`, at the client's page
+    /// size, with the search's `total_count`: for reading a large catalog without holding
+    /// it. Magento answers a page past the end with the last page again, so a caller stops
+    /// once `page × page size ≥ total_count`, never on an empty page. Give `criteria` a
+    /// sort on a unique field (`entity_id`) so pages neither overlap nor skip.
+    pub async fn products_page(
+        &self,
+        criteria: SearchCriteria,
+        page: u32,
+    ) -> Result<(Vec<dto::Product>, u64), MagentoError> {
+        let query = criteria.page(self.page_size, page.max(1)).to_query()?;
+        let result: SearchResult<dto::Product> =
+            self.get_json("/V1/products", &query, "product").await?;
+        Ok((result.items, result.total_count))
+    }
+
+    /// The page size of paged reads ([`Self::with_page_size`]).
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
     /// `GET /V1/products/{sku}` (SKU percent-encoded, so `/` and blanks survive), with
     /// its stock item. An unknown SKU is [`MagentoError::NotFound`].
     pub async fn product(&self, sku: &str) -> Result<dto::Product, MagentoError> {

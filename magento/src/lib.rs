@@ -1,6 +1,7 @@
 //! Magento 2 REST client: OAuth 1.0a HMAC-SHA256 signing, lenient DTOs, error
 //! classification, retries and per-store limits. Knows Magento's wire format and nothing of our ledger.
 
+pub mod attributes;
 pub mod catalog_writes;
 pub mod chunking;
 pub mod client;

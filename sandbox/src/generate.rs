@@ -143,9 +143,10 @@ const SERVICES: [&str; 4] = [
     "Fitting Session",
 ];
 /// Luma's size options (`size`, attribute 144): option id and label.
-const SIZES: [(i64, &str); 5] = [(166, "XS"), (167, "S"), (168, "M"), (169, "L"), (170, "XL")];
+pub(crate) const SIZES: [(i64, &str); 5] =
+    [(166, "XS"), (167, "S"), (168, "M"), (169, "L"), (170, "XL")];
 /// Colour options (`color`, attribute 93), ids as the seed uses them (58 Sand, 61 Slate).
-const COLORS: [(i64, &str); 12] = [
+pub(crate) const COLORS: [(i64, &str); 12] = [
     (49, "Black"),
     (50, "Blue"),
     (51, "Brown"),

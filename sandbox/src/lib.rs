@@ -3,6 +3,7 @@
 //! It verifies OAuth 1.0a HMAC-SHA256 signatures the way Magento does and answers from a
 //! small fixed catalogue of store metadata and orders. It knows nothing of Stockbridge.
 
+mod attributes;
 mod auth;
 mod catalog;
 mod control;

@@ -2,6 +2,8 @@
 //! `/index.php`, in Magento's order: route match (404), then authentication and ACL
 //! (401/400), then the service's input (400), then the service.
 
+use std::collections::BTreeMap;
+
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
@@ -46,6 +48,12 @@ enum ReadRoute<'a> {
     ConfigurableOptions(&'a str),
     /// `products/{sku}/media`.
     Media(&'a str),
+    /// `products/attributes` (search).
+    Attributes,
+    /// `products/attributes/{attributeCode}`: a code or an attribute id.
+    Attribute(&'a str),
+    /// `products/attributes/{attributeCode}/options`.
+    AttributeOptions(&'a str),
 }
 
 enum WriteRoute<'a> {
@@ -72,6 +80,8 @@ enum WriteRoute<'a> {
     RemoveConfigurableChild(&'a str, &'a str),
     /// `POST products/{sku}/media`.
     AddMedia(&'a str),
+    /// `POST products/attributes/{attributeCode}/options`.
+    AddAttributeOption(&'a str),
 }
 
 enum Route<'a> {
@@ -90,6 +100,9 @@ impl Route<'_> {
             }
             Route::Write(WriteRoute::ShipOrder(_)) => "Magento_Sales::ship",
             Route::Write(WriteRoute::AddOrderComment(_)) => "Magento_Sales::comment",
+            Route::Write(WriteRoute::AddAttributeOption(_)) => {
+                "Magento_Catalog::attributes_attributes"
+            }
             Route::Write(
                 WriteRoute::CreateProduct
                 | WriteRoute::SaveProduct(_)
@@ -121,6 +134,9 @@ impl ReadRoute<'_> {
             | ReadRoute::ConfigurableOptions(_)
             | ReadRoute::Media(_) => "Magento_Catalog::products",
             ReadRoute::CategoryTree | ReadRoute::Categories => "Magento_Catalog::categories",
+            ReadRoute::Attributes | ReadRoute::Attribute(_) | ReadRoute::AttributeOptions(_) => {
+                "Magento_Catalog::attributes_attributes"
+            }
             ReadRoute::Customers | ReadRoute::Customer(_) => "Magento_Customer::customer",
             ReadRoute::Invoices => "Magento_Sales::sales_invoice",
             ReadRoute::CreditMemos => "Magento_Sales::sales_creditmemo",
@@ -170,6 +186,9 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
                 Some(Route::Write(WriteRoute::AddOrderComment(id)))
             }
             ["products"] => Some(Route::Write(WriteRoute::CreateProduct)),
+            ["products", "attributes", code, "options"] if !code.is_empty() => {
+                Some(Route::Write(WriteRoute::AddAttributeOption(code)))
+            }
             ["products", sku, "media"] if !sku.is_empty() => {
                 Some(Route::Write(WriteRoute::AddMedia(sku)))
             }
@@ -231,6 +250,13 @@ fn match_route<'a>(method: &Method, service: &'a str, msi: bool) -> Option<Route
             ReadRoute::SalableQuantity(sku, stock)
         }
         ["products"] => ReadRoute::Products,
+        // Magento tries routes with fewer parameters first, so these win over
+        // `products/{sku}` and `products/{sku}/media`.
+        ["products", "attributes"] => ReadRoute::Attributes,
+        ["products", "attributes", code] if !code.is_empty() => ReadRoute::Attribute(code),
+        ["products", "attributes", code, "options"] if !code.is_empty() => {
+            ReadRoute::AttributeOptions(code)
+        }
         ["products", sku] if !sku.is_empty() => ReadRoute::Product(sku),
         ["configurable-products", sku, "children"] if !sku.is_empty() => {
             ReadRoute::ConfigurableChildren(sku)
@@ -365,6 +391,10 @@ pub(crate) async fn dispatch(
             }
             result
         }
+        Route::Read(ReadRoute::Products) => {
+            let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
+            product_search(&shop.products, &params)
+        }
         Route::Read(route) => {
             let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
             read(route, &shop, &state.seed, Criteria::parse(&params), store)
@@ -390,6 +420,118 @@ pub(crate) async fn dispatch(
         }
         Err(err) => err.into_response(),
     }
+}
+
+/// The bracketed parts of a `searchCriteria[…]` parameter name.
+fn criteria_segments(name: &str) -> Option<Vec<&str>> {
+    let mut rest = name.strip_prefix("searchCriteria")?;
+    let mut segments = Vec::new();
+    while let Some(inner) = rest.strip_prefix('[') {
+        let (segment, after) = inner.split_once(']')?;
+        segments.push(segment);
+        rest = after;
+    }
+    rest.is_empty().then_some(segments)
+}
+
+fn is_id_column(field: &str) -> bool {
+    matches!(field.trim(), "entity_id" | "id")
+}
+
+/// `GET products`. The product collection's key column is `entity_id` (rendered as
+/// `id`), so filters and sorts on either name address it. Magento answers those through
+/// the primary key; here rows are kept in id order, so a sort on it alone is dropped and
+/// an `in`/`eq` filter on it narrows the rows by binary search before the generic search
+/// applies every condition, which keeps paging a large catalogue cheap.
+fn product_search(rows: &[Value], params: &BTreeMap<String, String>) -> Result<Value, ApiError> {
+    let mut sorts: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, String>>> = BTreeMap::new();
+    for (name, value) in params {
+        let Some(segments) = criteria_segments(name) else {
+            continue;
+        };
+        match segments[..] {
+            ["sortOrders" | "sort_orders", i, attribute] => {
+                sorts.entry(i).or_default().insert(attribute, value.clone());
+            }
+            ["filter_groups" | "filterGroups", g, "filters", f, attribute] => {
+                let attribute = if attribute == "conditionType" {
+                    "condition_type"
+                } else {
+                    attribute
+                };
+                groups
+                    .entry(g)
+                    .or_default()
+                    .entry(f)
+                    .or_default()
+                    .insert(attribute, value.clone());
+            }
+            _ => {}
+        }
+    }
+    let in_id_order = rows
+        .windows(2)
+        .all(|pair| pair[0]["id"].as_i64() < pair[1]["id"].as_i64());
+    let sort_by_id_only = sorts.len() == 1
+        && sorts.values().all(|sort| {
+            sort.get("field").is_some_and(|f| is_id_column(f))
+                && sort
+                    .get("direction")
+                    .is_some_and(|d| d.eq_ignore_ascii_case("ASC"))
+        });
+    let mut candidate_ids: Option<Vec<i64>> = None;
+    for filters in groups.values() {
+        if let [filter] = &filters.values().collect::<Vec<_>>()[..]
+            && filter.get("field").is_some_and(|f| is_id_column(f))
+            && matches!(
+                filter.get("condition_type").map(String::as_str),
+                None | Some("in" | "eq")
+            )
+        {
+            candidate_ids = filter.get("value").map(|list| {
+                list.split(',')
+                    .filter_map(|id| id.trim().parse::<i64>().ok())
+                    .collect()
+            });
+        }
+    }
+    let params: BTreeMap<String, String> = params
+        .iter()
+        .filter(|&(name, _)| {
+            !(sort_by_id_only
+                && in_id_order
+                && criteria_segments(name)
+                    .is_some_and(|s| matches!(s[..], ["sortOrders" | "sort_orders", ..])))
+        })
+        .map(|(name, value)| {
+            let field = criteria_segments(name).is_some_and(|s| s.last() == Some(&"field"));
+            if field && value.trim() == "entity_id" {
+                (name.clone(), "id".to_owned())
+            } else {
+                (name.clone(), value.clone())
+            }
+        })
+        .collect();
+    let criteria = Criteria::parse(&params).ok_or_else(|| ApiError::required("searchCriteria"))?;
+    if let (Some(mut ids), true) = (candidate_ids, in_id_order) {
+        ids.sort_unstable();
+        ids.dedup();
+        let candidates: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| {
+                rows.binary_search_by_key(&Some(*id), |row| row["id"].as_i64())
+                    .ok()
+                    .map(|at| rows[at].clone())
+            })
+            .collect();
+        // An empty candidate list would make the search refuse the column as unknown.
+        if !candidates.is_empty() {
+            return search::search_with(&candidates, &criteria, listed_product)
+                .map_err(unknown_field);
+        }
+    }
+    search::search_with(rows, &criteria, listed_product).map_err(unknown_field)
 }
 
 /// The read routes, answered from one consistent view of the shop.
@@ -441,6 +583,9 @@ fn read(
         ReadRoute::Product(sku) => catalog::product_view(shop, sku, store),
         ReadRoute::ConfigurableOptions(sku) => catalog::configurable_options(shop, sku),
         ReadRoute::Media(sku) => catalog::media_entries(shop, sku),
+        ReadRoute::Attributes => crate::attributes::attributes(shop, criteria),
+        ReadRoute::Attribute(code) => crate::attributes::attribute(shop, code),
+        ReadRoute::AttributeOptions(code) => crate::attributes::options(shop, code),
         ReadRoute::ConfigurableChildren(sku) => product_by_sku(&shop.products, sku).map(|parent| {
             let links = parent["extension_attributes"]["configurable_product_links"]
                 .as_array()
@@ -528,6 +673,7 @@ fn write(
             catalog::remove_configurable_child(shop, sku, child)
         }
         WriteRoute::AddMedia(sku) => catalog::add_media_entry(shop, sku, body),
+        WriteRoute::AddAttributeOption(code) => crate::attributes::add_option(shop, code, body),
     }
 }
 
@@ -698,14 +844,27 @@ fn save_source_items(
             body: serde_json::json!({ "message": "Validation Failed", "errors": errors }),
         });
     }
+    // One index per request: a full push of a large catalogue sends hundreds of chunks,
+    // and a scan per item made that quadratic.
+    let key = |row: &Value| {
+        (
+            row["sku"].as_str().unwrap_or_default().to_owned(),
+            row["source_code"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let mut positions: std::collections::HashMap<(String, String), usize> = inventory
+        .source_items
+        .iter()
+        .enumerate()
+        .map(|(position, row)| (key(row), position))
+        .collect();
     for row in rows {
-        match inventory
-            .source_items
-            .iter_mut()
-            .find(|s| s["sku"] == row["sku"] && s["source_code"] == row["source_code"])
-        {
-            Some(existing) => *existing = row,
-            None => inventory.source_items.push(row),
+        match positions.get(&key(&row)) {
+            Some(&position) => inventory.source_items[position] = row,
+            None => {
+                positions.insert(key(&row), inventory.source_items.len());
+                inventory.source_items.push(row);
+            }
         }
     }
     Ok(Value::Array(Vec::new()))

@@ -25,6 +25,8 @@ pub(crate) struct Shop {
     pub book: crate::orders::Book,
     /// Product values written at one store view only (not at `all`).
     pub store_view_values: crate::catalog::StoreViewValues,
+    /// Product attributes with their select options (options can be added).
+    pub attributes: Vec<Value>,
 }
 
 /// One notification-worthy change, as the merchant's Magento module would queue it.
@@ -74,6 +76,7 @@ impl Shop {
             reservations,
             book: crate::orders::Book::default(),
             store_view_values: Default::default(),
+            attributes: crate::attributes::seed(),
         }
     }
 

@@ -152,3 +152,69 @@ pub(super) fn find<'a>(
         .find(|attribute| attribute.attribute_code == code)
         .map(|attribute| &attribute.value)
 }
+
+/// A product attribute's metadata (`catalog-data-product-attribute-interface`), reduced to
+/// what reading and writing select values needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductAttribute {
+    #[serde(deserialize_with = "super::id_from_str_or_num")]
+    pub attribute_id: i64,
+    #[serde(deserialize_with = "string_lenient")]
+    pub attribute_code: String,
+    #[serde(
+        default,
+        deserialize_with = "super::opt_string_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_frontend_label: Option<String>,
+    /// `select`, `multiselect`, `text`, `price`, `boolean`, …
+    #[serde(
+        default,
+        deserialize_with = "super::opt_string_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub frontend_input: Option<String>,
+    /// `global`, `website` or `store`.
+    #[serde(
+        default,
+        deserialize_with = "super::opt_string_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scope: Option<String>,
+    #[serde(default, deserialize_with = "super::vec_lenient")]
+    pub options: Vec<AttributeOption>,
+}
+
+impl ProductAttribute {
+    /// The label of option `value` (an option id as products carry it, `"5477"`).
+    pub fn option_label(&self, value: &str) -> Option<&str> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        self.options
+            .iter()
+            .find(|option| option.value == value)
+            .map(|option| option.label.as_str())
+    }
+
+    /// The option labelled `label`, compared as Magento's admin does: trimmed, ignoring
+    /// case. Magento's blank first option (value `""`) never matches.
+    pub fn option_by_label(&self, label: &str) -> Option<&AttributeOption> {
+        let wanted = label.trim().to_lowercase();
+        self.options
+            .iter()
+            .filter(|option| !option.value.is_empty())
+            .find(|option| option.label.trim().to_lowercase() == wanted)
+    }
+}
+
+/// One option of a select attribute (`eav-data-attribute-option-interface`). `value` is
+/// the option id as text; `""` is the blank first option Magento lists for selects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeOption {
+    #[serde(default, deserialize_with = "string_lenient")]
+    pub label: String,
+    #[serde(default, deserialize_with = "string_lenient")]
+    pub value: String,
+}

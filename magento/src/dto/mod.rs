@@ -158,7 +158,7 @@ pub mod product;
 pub mod product_write;
 pub mod shipment;
 
-pub use attribute::{AttributeValue, CustomAttribute};
+pub use attribute::{AttributeOption, AttributeValue, CustomAttribute, ProductAttribute};
 pub use category::{Category, CategoryListItem};
 pub use creditmemo::{CreditMemo, CreditMemoExtension, CreditMemoItem, CreditMemoState};
 pub use customer::{Customer, CustomerAddress, CustomerExtension, CustomerRegion};

@@ -149,6 +149,20 @@ impl MediaEntryInput {
     }
 }
 
+/// The MIME type of the image these bytes start with, among those Magento's image
+/// content validator accepts (JPEG, PNG, GIF); `None` for anything else.
+pub fn image_mime_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else {
+        None
+    }
+}
+
 /// The name as Magento's uploader stores it: characters outside `[A-Za-z0-9_.-]` become
 /// `_`, and a name without extension gets the one of its MIME type.
 fn corrected_file_name(name: &str, mime_type: &str) -> String {
@@ -251,6 +265,17 @@ mod tests {
         assert_eq!(wire["media_type"], "image");
         assert_eq!(wire["content"]["base64_encoded_data"], "/9j/");
         assert_eq!(wire["content"]["name"], "front.jpg");
+    }
+
+    #[test]
+    fn only_jpeg_png_and_gif_bytes_are_images() {
+        assert_eq!(
+            image_mime_type(&[0xff, 0xd8, 0xff, 0xe0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(image_mime_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(image_mime_type(b"GIF89a.."), Some("image/gif"));
+        assert_eq!(image_mime_type(b"<html>"), None);
     }
 
     #[test]
