@@ -16,6 +16,33 @@ pub enum ErrorCode {
     MagentoError,
     AlreadyExists,
     Invalid,
+    /// Listing prerequisites (spec: "every item needs a description, item image, and
+    /// default location", and an attribute set to be created in Magento).
+    DescriptionMissing,
+    ImageMissing,
+    DefaultLocationMissing,
+    AttributeSetMissing,
+}
+
+impl ErrorCode {
+    /// The wire name (the GraphQL enum value, and a job item's error code).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::RequiresSetting => "REQUIRES_SETTING",
+            ErrorCode::OutOfRange => "OUT_OF_RANGE",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::InvalidCombination => "INVALID_COMBINATION",
+            ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
+            ErrorCode::StoreUnreachable => "STORE_UNREACHABLE",
+            ErrorCode::MagentoError => "MAGENTO_ERROR",
+            ErrorCode::AlreadyExists => "ALREADY_EXISTS",
+            ErrorCode::Invalid => "INVALID",
+            ErrorCode::DescriptionMissing => "DESCRIPTION_MISSING",
+            ErrorCode::ImageMissing => "IMAGE_MISSING",
+            ErrorCode::DefaultLocationMissing => "DEFAULT_LOCATION_MISSING",
+            ErrorCode::AttributeSetMissing => "ATTRIBUTE_SET_MISSING",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ mod m20261127_000002_catalog_and_stock;
 mod m20261127_000003_reference_and_customers;
 mod m20261127_000004_sales;
 mod m20261127_000005_listings;
+mod m20261127_000006_stock_sync;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_reference_and_customers::Migration),
             Box::new(m20261127_000004_sales::Migration),
             Box::new(m20261127_000005_listings::Migration),
+            Box::new(m20261127_000006_stock_sync::Migration),
         ]
     }
 }
@@ -35,6 +37,7 @@ pub fn schema_fingerprint_source() -> impl Iterator<Item = &'static str> {
         m20261127_000003_reference_and_customers::SQL,
         m20261127_000004_sales::SQL,
         m20261127_000005_listings::SQL,
+        m20261127_000006_stock_sync::SQL,
     ]
     .into_iter()
 }

@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod process;
+pub mod shop;
 pub mod ws;
 
 pub use graphql::Gql;

@@ -5,6 +5,7 @@ use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, Wor
 
 use domain::Services;
 use domain::jobs::{ReaperConfig, RunOutcome, run_job, run_reaper};
+use domain::listing::stock_sync::{StockWatchConfig, run_stock_watch};
 
 use crate::transport::{JobMessage, RedisTransport};
 
@@ -16,6 +17,8 @@ pub struct WorkerOptions {
     /// until their next heartbeat (30 s) otherwise.
     pub poll_interval: Duration,
     pub reaper: ReaperConfig,
+    /// The automatic stock push (one process at a time reads the log; see its docs).
+    pub stock_watch: StockWatchConfig,
     /// How long in-flight jobs may take to finish on shutdown; what is still running
     /// then is taken back by a reaper once its heartbeat is stale.
     pub shutdown_timeout: Duration,
@@ -27,6 +30,7 @@ impl Default for WorkerOptions {
             concurrency: 4,
             poll_interval: Duration::from_millis(200),
             reaper: ReaperConfig::default(),
+            stock_watch: StockWatchConfig::default(),
             shutdown_timeout: Duration::from_secs(30),
         }
     }
@@ -51,6 +55,7 @@ pub async fn run_workers(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), BoxDynError> {
     let reaper = tokio::spawn(run_reaper(services.clone(), options.reaper));
+    let stock_watch = tokio::spawn(run_stock_watch(services.clone(), options.stock_watch));
     let services = Arc::new(services);
     // Unique per process: a restarted process must not collide with its own
     // still-registered predecessor.
@@ -78,5 +83,6 @@ pub async fn run_workers(
         })
         .await;
     reaper.abort();
+    stock_watch.abort();
     result.map_err(Into::into)
 }

@@ -95,3 +95,43 @@ impl CatalogItem {
         self.0.listing.as_ref().and_then(|l| l.last_pushed_at)
     }
 }
+
+#[derive(async_graphql::SimpleObject)]
+pub struct CatalogDownloadProductsPayload {
+    pub job: Option<super::job::Job>,
+    pub user_errors: Vec<super::errors::UserError>,
+}
+
+#[derive(Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    /// Download → Products: starts a `PRODUCTS_DOWNLOAD` job that brings the store's
+    /// catalog into the ledger (matching products by SKU, configurables as families)
+    /// and lists each product in the store. Nothing is written to Magento.
+    async fn catalog_download_products(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        store_id: ID,
+    ) -> async_graphql::Result<CatalogDownloadProductsPayload> {
+        let principal = super::require(ctx, domain::auth::Role::Operator)?;
+        let s = super::state(ctx);
+        let result = match ids::decode("Store", &store_id)? {
+            Some(id) => {
+                domain::listing::download::start_download(&s.services, &principal, id).await
+            }
+            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        };
+        match result {
+            Ok(job) => Ok(CatalogDownloadProductsPayload {
+                job: Some(super::job::Job(job)),
+                user_errors: Vec::new(),
+            }),
+            Err(err) => Ok(CatalogDownloadProductsPayload {
+                job: None,
+                user_errors: super::errors::user_errors(err, &["storeId"])?,
+            }),
+        }
+    }
+}

@@ -24,6 +24,10 @@ pub enum UserErrorCode {
     MagentoError,
     AlreadyExists,
     Invalid,
+    DescriptionMissing,
+    ImageMissing,
+    DefaultLocationMissing,
+    AttributeSetMissing,
 }
 
 pub fn unauthenticated() -> async_graphql::Error {

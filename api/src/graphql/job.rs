@@ -31,6 +31,12 @@ pub enum JobKind {
     StoreMetadataRefresh,
     /// Downloads a store's customers into the ledger (creating or updating them).
     CustomersDownload,
+    /// Downloads a store's products into the ledger and links them as listed.
+    ProductsDownload,
+    /// Lists, updates, unlists or unlinks a fixed set of products in bulk.
+    ListingBulkApply,
+    /// Pushes sync quantities to a store ("Update Quantities").
+    StockPush,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

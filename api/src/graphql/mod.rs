@@ -2,11 +2,13 @@
 //! failures become `userErrors` in the payload; authentication, authorisation, bad
 //! input and internal failures become top-level errors with `extensions.code`.
 
+mod bulk_listing;
 mod catalog;
 mod customers;
 pub mod errors;
 pub mod ids;
 mod job;
+mod listing;
 mod mutation;
 mod products;
 mod query;
@@ -43,6 +45,9 @@ pub struct MutationRoot(
     products::ProductMutation,
     stock::StockMutation,
     sales::SaleMutation,
+    listing::ListingMutation,
+    bulk_listing::BulkListingMutation,
+    catalog::CatalogMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

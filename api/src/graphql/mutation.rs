@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use domain::auth::Role;
-use domain::stores::{self, ConnectInput, PaymentAccountMapping, TaxRuleMapping};
+use domain::stores::{self, ConnectInput, LocationMapping, PaymentAccountMapping, TaxRuleMapping};
 use domain::{DomainError, jobs};
 use magento::Credentials;
 
@@ -79,6 +79,20 @@ pub struct StoreSetTaxRuleMappingsInput {
     pub mappings: Vec<TaxRuleMappingInput>,
     /// The rule for lines Magento did not tax.
     pub tax_free_tax_rule_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct LocationMappingInput {
+    /// The MSI source's code, as in `store.sources`.
+    pub source_code: String,
+    pub location_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct StoreSetLocationMappingsInput {
+    pub store_id: ID,
+    /// Replaces the store's whole mapping.
+    pub mappings: Vec<LocationMappingInput>,
 }
 
 #[derive(InputObject)]
@@ -202,6 +216,31 @@ impl CoreMutation {
                     .await
                     .map(|()| id)
             }
+            None => not_found("storeId"),
+        };
+        store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
+    }
+
+    /// Which MSI source each location's stock is pushed to (the store's linked
+    /// location's source receives the sync quantities; unmapped: Magento's `default`).
+    async fn store_set_location_mappings(
+        &self,
+        ctx: &Context<'_>,
+        input: StoreSetLocationMappingsInput,
+    ) -> async_graphql::Result<StorePayload> {
+        let principal = require(ctx, Role::Admin)?;
+        let s = state(ctx);
+        let mut mappings = Vec::with_capacity(input.mappings.len());
+        for m in input.mappings {
+            mappings.push(LocationMapping {
+                source_code: m.source_code,
+                location_id: ids::decode_input("Location", &m.location_id)?,
+            });
+        }
+        let result = match store_uuid(&input.store_id)? {
+            Some(id) => stores::set_location_mappings(&s.services, principal.org_id, id, mappings)
+                .await
+                .map(|()| id),
             None => not_found("storeId"),
         };
         store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await

@@ -298,6 +298,7 @@ impl ProductFilter {
             status: self.status.map(Into::into),
             kind: self.kind.map(Into::into),
             skus: self.skus,
+            ..Default::default()
         })
     }
 }

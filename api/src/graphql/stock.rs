@@ -10,6 +10,7 @@ use domain::{reference, stock};
 
 use super::errors::{UserError, optional, user_errors};
 use super::ids;
+use super::job::Job;
 use super::reference::Location;
 use super::{require, state};
 
@@ -89,6 +90,13 @@ pub struct StockTransferPayload {
     pub user_errors: Vec<UserError>,
 }
 
+#[derive(SimpleObject)]
+pub struct StockPushPayload {
+    /// The `STOCK_PUSH` job started.
+    pub job: Option<Job>,
+    pub user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct StockMutation;
 
@@ -148,6 +156,37 @@ impl StockMutation {
                 from: None,
                 to: None,
                 user_errors: user_errors(err, &["input"])?,
+            }),
+        }
+    }
+
+    /// "Update Quantities": starts a `STOCK_PUSH` job that sends the sync quantity
+    /// (available stock at the store's linked location less the buffer) of the named
+    /// SKUs, or of every listed, stock-synced listing when `skus` is left out, to
+    /// Magento. It is the operator's explicit request, so it runs whatever "Update
+    /// Stock Levels in Magento" says (the buffer still needs that setting on).
+    async fn stock_push(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+        skus: Option<Vec<String>>,
+    ) -> async_graphql::Result<StockPushPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match ids::decode("Store", &store_id)? {
+            Some(id) => {
+                domain::listing::stock_sync::start_push(&s.services, &principal, id, skus).await
+            }
+            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        };
+        match result {
+            Ok(job) => Ok(StockPushPayload {
+                job: Some(Job(job)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StockPushPayload {
+                job: None,
+                user_errors: user_errors(err, &["storeId"])?,
             }),
         }
     }

@@ -9,7 +9,7 @@ use domain::reference;
 use domain::settings::SettingsPatch;
 use domain::stores;
 
-use super::catalog::CatalogItem;
+use super::catalog::{CatalogItem, ListingStatus};
 use super::errors::query;
 use super::ids;
 use super::reference::{Customer, Location};
@@ -127,7 +127,7 @@ impl Store {
     async fn catalog(
         &self,
         ctx: &Context<'_>,
-        filter: Option<super::products::ProductFilter>,
+        filter: Option<CatalogFilter>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<async_graphql::connection::Connection<String, CatalogItem>> {
@@ -233,6 +233,21 @@ impl Store {
             })
             .collect())
     }
+    /// Which MSI source each location's stock is pushed to.
+    async fn location_mappings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LocationMapping>> {
+        let s = state(ctx);
+        let mappings = query(stores::location_mappings(&s.services.db, self.0.id).await)?;
+        Ok(mappings
+            .into_iter()
+            .map(|m| LocationMapping {
+                source_code: m.source_code,
+                location_id: ids::encode("Location", m.location_id),
+            })
+            .collect())
+    }
     /// The tax rule for lines Magento did not tax.
     async fn tax_free_tax_rule_id(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ID>> {
         let s = state(ctx);
@@ -323,6 +338,12 @@ pub struct MagentoSource {
 pub struct TaxRuleMapping {
     pub tax_rate_code: String,
     pub tax_rule_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct LocationMapping {
+    pub source_code: String,
+    pub location_id: ID,
 }
 
 #[derive(SimpleObject)]
@@ -569,4 +590,30 @@ pub(crate) async fn load_store(ctx: &Context<'_>, id: &ID) -> async_graphql::Res
         super::errors::optional(stores::get(&s.services.db, principal.org_id, uuid).await)?
             .map(Store),
     )
+}
+
+/// What the catalogue and bulk listing select by: the product filters, the listing
+/// status in this store, and "Products Listed in" another connected store.
+#[derive(InputObject, Default)]
+pub struct CatalogFilter {
+    #[graphql(flatten)]
+    pub product: super::products::ProductFilter,
+    pub listing_status: Option<ListingStatus>,
+    /// Only products listed in this (other) connected store.
+    pub listed_in_store_id: Option<ID>,
+}
+
+impl CatalogFilter {
+    pub(crate) fn into_domain(
+        self,
+    ) -> async_graphql::Result<domain::listing::catalog::CatalogFilter> {
+        Ok(domain::listing::catalog::CatalogFilter {
+            products: self.product.into_domain()?,
+            status: self.listing_status.map(Into::into),
+            listed_in_store: self
+                .listed_in_store_id
+                .map(|id| ids::decode_input("Store", &id))
+                .transpose()?,
+        })
+    }
 }

@@ -16,7 +16,6 @@
 //! kind is kept, and the item is recorded as failed with `ADDRESS_UNUSABLE`, so the
 //! job ends partially succeeded and the operator sees what to fix in Magento.
 
-use serde_json::json;
 use uuid::Uuid;
 
 use entities::customer_address::AddressKind;
@@ -32,7 +31,7 @@ use super::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{self, JobContext, JobFailure, JobKind, NewJob};
+use crate::jobs::{JobContext, JobFailure, JobKind};
 use crate::stores;
 
 /// The external-id source of one store's Magento customers.
@@ -46,19 +45,7 @@ pub async fn start_download(
     principal: &Principal,
     store_id: Uuid,
 ) -> DomainResult<entities::job::Model> {
-    stores::get(&services.db, principal.org_id, store_id).await?;
-    jobs::enqueue(
-        services,
-        NewJob {
-            org_id: principal.org_id,
-            store_id: Some(store_id),
-            kind: JobKind::CustomersDownload,
-            args: json!({ "storeId": store_id }),
-            requested_by: Some(principal.api_key_id),
-            idempotency_key: None,
-        },
-    )
-    .await
+    stores::start_store_job(services, principal, store_id, JobKind::CustomersDownload).await
 }
 
 /// Why one Magento customer did not arrive as it is in Magento.
@@ -338,24 +325,10 @@ fn external_id_taken(errors: &[FieldError]) -> bool {
         .any(|e| e.code == ErrorCode::AlreadyExists && e.field.iter().any(|f| f == "externalIds"))
 }
 
-fn code_name(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::RequiresSetting => "REQUIRES_SETTING",
-        ErrorCode::OutOfRange => "OUT_OF_RANGE",
-        ErrorCode::NotFound => "NOT_FOUND",
-        ErrorCode::InvalidCombination => "INVALID_COMBINATION",
-        ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
-        ErrorCode::StoreUnreachable => "STORE_UNREACHABLE",
-        ErrorCode::MagentoError => "MAGENTO_ERROR",
-        ErrorCode::AlreadyExists => "ALREADY_EXISTS",
-        ErrorCode::Invalid => "INVALID",
-    }
-}
-
 /// The job item of a customer the ledger refused (say, an email it cannot read).
 fn refused(errors: &[FieldError]) -> ItemError {
     ItemError {
-        code: errors.first().map_or("INVALID", |e| code_name(e.code)),
+        code: errors.first().map_or("INVALID", |e| e.code.as_str()),
         message: errors
             .iter()
             .map(|e| format!("{}: {}", e.field.join("."), e.message))
@@ -418,6 +391,8 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn customer(value: serde_json::Value) -> dto::Customer {

@@ -26,6 +26,12 @@ pub enum JobKind {
     StoreMetadataRefresh,
     /// Download → Customers from one store.
     CustomersDownload,
+    /// Download → Products from one store.
+    ProductsDownload,
+    /// Bulk listing: list-or-update, unlist or unlink a fixed set of SKUs.
+    ListingBulkApply,
+    /// "Update Quantities": push sync quantities to one store.
+    StockPush,
 }
 
 impl JobKind {
@@ -33,6 +39,9 @@ impl JobKind {
         match self {
             JobKind::StoreMetadataRefresh => "STORE_METADATA_REFRESH",
             JobKind::CustomersDownload => "CUSTOMERS_DOWNLOAD",
+            JobKind::ProductsDownload => "PRODUCTS_DOWNLOAD",
+            JobKind::ListingBulkApply => "LISTING_BULK_APPLY",
+            JobKind::StockPush => "STOCK_PUSH",
         }
     }
 
@@ -40,6 +49,9 @@ impl JobKind {
         match raw {
             "STORE_METADATA_REFRESH" => Some(JobKind::StoreMetadataRefresh),
             "CUSTOMERS_DOWNLOAD" => Some(JobKind::CustomersDownload),
+            "PRODUCTS_DOWNLOAD" => Some(JobKind::ProductsDownload),
+            "LISTING_BULK_APPLY" => Some(JobKind::ListingBulkApply),
+            "STOCK_PUSH" => Some(JobKind::StockPush),
             _ => None,
         }
     }
@@ -49,6 +61,12 @@ impl JobKind {
             JobKind::StoreMetadataRefresh => 5,
             // Idempotent: a retry updates in place what an earlier attempt saved.
             JobKind::CustomersDownload => 5,
+            // Matched by SKU and written only when changed: a retry redoes nothing.
+            JobKind::ProductsDownload => 5,
+            // Each item is recorded once; a retry skips items already recorded.
+            JobKind::ListingBulkApply => 5,
+            // Absolute quantities: pushing twice is harmless.
+            JobKind::StockPush => 5,
         }
     }
 }
@@ -96,7 +114,13 @@ mod tests {
 
     #[test]
     fn job_kinds_round_trip_their_wire_names() {
-        for kind in [JobKind::StoreMetadataRefresh, JobKind::CustomersDownload] {
+        for kind in [
+            JobKind::StoreMetadataRefresh,
+            JobKind::CustomersDownload,
+            JobKind::ProductsDownload,
+            JobKind::ListingBulkApply,
+            JobKind::StockPush,
+        ] {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("NOPE"), None);

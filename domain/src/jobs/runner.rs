@@ -272,6 +272,9 @@ pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutco
     let result = match JobKind::parse(&job.kind) {
         Some(JobKind::StoreMetadataRefresh) => stores::refresh_metadata(&ctx).await,
         Some(JobKind::CustomersDownload) => crate::customers::download_customers(&ctx).await,
+        Some(JobKind::ProductsDownload) => crate::listing::download::download_products(&ctx).await,
+        Some(JobKind::ListingBulkApply) => crate::listing::bulk::apply_bulk(&ctx).await,
+        Some(JobKind::StockPush) => crate::listing::stock_sync::push_job(&ctx).await,
         None => Err(JobFailure::Permanent(format!(
             "unknown job kind {}",
             job.kind

@@ -37,17 +37,41 @@ impl CatalogEntry {
     }
 }
 
-/// One page of the store's catalogue, by the product filters bulk listing uses.
+/// The selections of the catalogue and of bulk listing: the product filters, the
+/// listing status in this store, and "Products Listed in" another connected store.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFilter {
+    pub products: ProductFilter,
+    pub status: Option<ListingStatus>,
+    pub listed_in_store: Option<Uuid>,
+}
+
+impl CatalogFilter {
+    /// The product filter that selects this in `store_id`'s catalogue.
+    pub fn for_store(&self, store_id: Uuid) -> ProductFilter {
+        let mut filter = self.products.clone();
+        match self.status {
+            Some(ListingStatus::Listed) => filter.listed_in.push(store_id),
+            Some(ListingStatus::NotListed) => filter.not_listed_in.push(store_id),
+            None => {}
+        }
+        filter.listed_in.extend(self.listed_in_store);
+        filter
+    }
+}
+
+/// One page of the store's catalogue, by the selections bulk listing uses.
 pub async fn catalog(
     db: &DatabaseConnection,
     org_id: Uuid,
     store_id: Uuid,
-    filter: &ProductFilter,
+    filter: &CatalogFilter,
     page: PageRequest,
 ) -> DomainResult<Page<CatalogEntry>> {
     let settings = stores::settings_of(db, org_id, store_id).await?;
     let buffers = ChannelBuffer::from(&settings);
-    let products = products::products(db, org_id, filter, page).await?;
+    let filter = filter.for_store(store_id);
+    let products = products::products(db, org_id, &filter, page).await?;
     let ids: Vec<Uuid> = products.items.iter().map(|(_, p)| p.product.id).collect();
     let mut stock = stock::availability_of(db, org_id, &ids, settings.location_id).await?;
     let mut listings: HashMap<Uuid, listing::Model> = listing::Entity::find()

@@ -12,6 +12,8 @@
 //!   dimension, weight or attribute set clears ours (`Some(None)`); only the special price
 //!   is "only when present" — absent, the sale tier's price is left as it is.
 //! - An absent `price` (dynamic bundles) leaves the price tier as it is.
+//! - When the Price Tier and the Sale Price Tier are the same tier (both default to 1),
+//!   it receives `price`; `special_price` goes there only when there is no `price`.
 //! - Category: the known id with the highest level wins; on a tie, the first listed;
 //!   ids missing from the tree are skipped.
 //! - Images: entries with an empty `file` or of media type `external-video` are skipped
@@ -307,7 +309,11 @@ fn map_item(
     if let Some(price) = price {
         prices.push((tier(product, &sku, "price", ctx.price_tier)?, Some(price)));
     }
-    if let Some(special) = special_price {
+    // With both settings on one tier (their default), that tier is the regular price:
+    // a special price is temporary in Magento (it has from/to dates).
+    if let Some(special) = special_price
+        && (ctx.sale_price_tier != ctx.price_tier || price.is_none())
+    {
         prices.push((
             tier(product, &sku, "special_price", ctx.sale_price_tier)?,
             Some(special),
@@ -575,6 +581,19 @@ mod tests {
         assert_eq!(
             item(&product, &ctx()).draft.prices,
             Some(vec![(1, Some(dec("12.5"))), (2, Some(dec("9.99")))])
+        );
+    }
+
+    #[test]
+    fn on_a_shared_tier_the_regular_price_wins_over_the_special_price() {
+        let ctx = MappingContext {
+            sale_price_tier: 1,
+            ..ctx()
+        };
+        let product = simple(&[("special_price", json!("9.990000"))]);
+        assert_eq!(
+            item(&product, &ctx).draft.prices,
+            Some(vec![(1, Some(dec("12.5")))])
         );
     }
 

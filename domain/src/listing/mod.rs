@@ -2,6 +2,10 @@
 //! pushed to Magento for them.
 
 pub mod buffer;
+pub mod bulk;
 pub mod catalog;
+pub mod download;
 pub mod mapping;
+pub mod publish;
 pub mod push;
+pub mod stock_sync;

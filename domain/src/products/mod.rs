@@ -3,12 +3,15 @@
 //! a price per tier, family membership with option values, and a bill of materials.
 //! A create or an update is validated as a whole and written in one transaction.
 
+pub mod bulk;
 mod families;
 mod query;
 mod write;
 
-pub use families::{FamilyDraft, create_family, families, family};
-pub use query::{ProductFilter, product, product_by_sku, products};
+pub use families::{
+    FamilyDraft, create_family, families, family, family_row, insert_families, update_family_row,
+};
+pub use query::{ProductFilter, product, product_by_sku, product_keys, products};
 pub use write::{create_product, update_product};
 
 use rust_decimal::Decimal;

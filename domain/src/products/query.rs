@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use entities::enums::{ProductKind, ProductStatus};
@@ -29,6 +31,11 @@ pub struct ProductFilter {
     pub kind: Option<ProductKind>,
     /// Exactly these SKUs (ignoring case).
     pub skus: Option<Vec<String>>,
+    /// Listed in each of these stores (bulk listing's "Products Listed in …", and the
+    /// catalogue's "Listed" status).
+    pub listed_in: Vec<Uuid>,
+    /// Listed in none of these stores (never linked, or linked but not listed).
+    pub not_listed_in: Vec<Uuid>,
 }
 
 pub(crate) async fn record<C: ConnectionTrait>(
@@ -75,6 +82,31 @@ pub async fn products<C: ConnectionTrait>(
     filter: &ProductFilter,
     page: PageRequest,
 ) -> DomainResult<Page<ProductRecord>> {
+    let mut query = filtered(org_id, filter);
+    if let Some(after) = crate::page::after_cursor(page.after) {
+        query = query.filter(after);
+    }
+    let limit = page.limit();
+    let rows = query
+        .order_by_desc(product::Column::CreatedAt)
+        .order_by_desc(product::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let page = Page::from_rows(rows, limit, |p| Cursor {
+        created_at: p.created_at,
+        id: p.id,
+    });
+    let (cursors, rows): (Vec<Cursor>, Vec<product::Model>) = page.items.into_iter().unzip();
+    let records = with_details(db, rows).await?;
+    Ok(Page {
+        items: cursors.into_iter().zip(records).collect(),
+        has_next_page: page.has_next_page,
+    })
+}
+
+/// The organisation's products matching `filter`, as a query to page or project.
+fn filtered(org_id: Uuid, filter: &ProductFilter) -> Select<product::Entity> {
     let mut query = product::Entity::find().filter(product::Column::OrgId.eq(org_id));
     let ci_equal = |column: &str, value: &str| {
         Expr::cust_with_values(
@@ -122,26 +154,39 @@ pub async fn products<C: ConnectionTrait>(
         let lowered: Vec<String> = skus.iter().map(|s| s.trim().to_lowercase()).collect();
         query = query.filter(Expr::cust_with_values("lower(sku) = ANY($1)", [lowered]));
     }
-    if let Some(after) = crate::page::after_cursor(page.after) {
-        query = query.filter(after);
+    let listed = filter.listed_in.iter().map(|store| ("EXISTS", store));
+    let not_listed = filter
+        .not_listed_in
+        .iter()
+        .map(|store| ("NOT EXISTS", store));
+    for (exists, store_id) in listed.chain(not_listed) {
+        query = query.filter(Expr::cust_with_values(
+            format!(
+                "{exists} (SELECT 1 FROM listings l WHERE l.product_id = products.id \
+                 AND l.store_id = $1 AND l.status = 'listed')"
+            ),
+            [*store_id],
+        ));
     }
-    let limit = page.limit();
-    let rows = query
-        .order_by_desc(product::Column::CreatedAt)
-        .order_by_desc(product::Column::Id)
-        .limit(limit + 1)
+    query
+}
+
+/// The id and SKU of every product matching `filter`, oldest first: what a bulk job
+/// fixes as its items when it starts.
+pub async fn product_keys<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    filter: &ProductFilter,
+) -> DomainResult<Vec<(Uuid, String)>> {
+    Ok(filtered(org_id, filter)
+        .select_only()
+        .column(product::Column::Id)
+        .column(product::Column::Sku)
+        .order_by_asc(product::Column::CreatedAt)
+        .order_by_asc(product::Column::Id)
+        .into_tuple()
         .all(db)
-        .await?;
-    let page = Page::from_rows(rows, limit, |p| Cursor {
-        created_at: p.created_at,
-        id: p.id,
-    });
-    let (cursors, rows): (Vec<Cursor>, Vec<product::Model>) = page.items.into_iter().unzip();
-    let records = with_details(db, rows).await?;
-    Ok(Page {
-        items: cursors.into_iter().zip(records).collect(),
-        has_next_page: page.has_next_page,
-    })
+        .await?)
 }
 
 /// `%` and `_` in a search are literal characters, not wildcards.

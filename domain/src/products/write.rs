@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use entities::enums::{ProductKind, ProductStatus};
+use entities::enums::ProductKind;
 use entities::{bill_of_materials, location, product, product_family, product_price, tax_rule};
 
 use super::{ComponentLine, FamilyMembership, ProductDraft, ProductRecord, query};
@@ -29,34 +29,7 @@ pub async fn create_product(
     org_id: Uuid,
     draft: ProductDraft,
 ) -> DomainResult<ProductRecord> {
-    let now = Utc::now();
-    let blank = product::Model {
-        id: Uuid::new_v4(),
-        org_id,
-        sku: String::new(),
-        name: String::new(),
-        description: None,
-        kind: ProductKind::Stock,
-        status: ProductStatus::Active,
-        category: None,
-        brand: None,
-        tags: serde_json::json!([]),
-        attribute_set: None,
-        family_id: None,
-        option1_value: None,
-        option2_value: None,
-        option3_value: None,
-        length: None,
-        width: None,
-        height: None,
-        weight: None,
-        images: serde_json::json!([]),
-        default_location_id: None,
-        sale_tax_rule_id: None,
-        auto_assembly: false,
-        created_at: now,
-        updated_at: now,
-    };
+    let blank = super::bulk::blank_product(org_id);
     let mut errors = Vec::new();
     if draft.sku.is_none() {
         errors.push(FieldError::new(
@@ -178,6 +151,18 @@ async fn save<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(DomainError::Invalid(errors));
     }
+    // An update that changes nothing writes nothing, so `updated_at` keeps saying when
+    // the product last changed (a re-run download must not touch it).
+    if let Some(current) = &current
+        && row == *current
+        && prices_unchanged(db, row.id, &prices).await?
+        && match &components {
+            None => true,
+            Some(lines) => components_unchanged(db, row.id, lines).await?,
+        }
+    {
+        return query::record(db, org_id, row.id).await;
+    }
 
     row.updated_at = Utc::now();
     let id = row.id;
@@ -202,6 +187,46 @@ async fn save<C: ConnectionTrait>(
     query::record(db, org_id, id).await
 }
 
+/// A quantity as its `numeric(19, 4)` column keeps it (Postgres rounds half away from
+/// zero), so comparing a draft with the stored row compares what would be stored.
+pub(crate) fn stored_decimal(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+async fn prices_unchanged<C: ConnectionTrait>(
+    db: &C,
+    product_id: Uuid,
+    prices: &[(i16, Option<Decimal>)],
+) -> DomainResult<bool> {
+    if prices.is_empty() {
+        return Ok(true);
+    }
+    let stored = product_price::Entity::find()
+        .filter(product_price::Column::ProductId.eq(product_id))
+        .all(db)
+        .await?;
+    Ok(prices
+        .iter()
+        .all(|(tier, price)| stored.iter().find(|p| p.tier == *tier).map(|p| p.price) == *price))
+}
+
+async fn components_unchanged<C: ConnectionTrait>(
+    db: &C,
+    product_id: Uuid,
+    lines: &[ComponentLine],
+) -> DomainResult<bool> {
+    let stored = bill_of_materials::Entity::find()
+        .filter(bill_of_materials::Column::ProductId.eq(product_id))
+        .all(db)
+        .await?;
+    Ok(stored.len() == lines.len()
+        && lines.iter().all(|line| {
+            stored
+                .iter()
+                .any(|s| s.component_id == line.component_id && s.quantity == line.quantity)
+        }))
+}
+
 fn trimmed(value: &str) -> Option<String> {
     let value = value.trim();
     (!value.is_empty()).then(|| value.to_owned())
@@ -211,7 +236,7 @@ fn optional_text(value: &Option<String>) -> Option<String> {
     value.as_deref().and_then(trimmed)
 }
 
-fn distinct_non_empty(values: &[String]) -> Vec<String> {
+pub(super) fn distinct_non_empty(values: &[String]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     values
         .iter()
@@ -220,7 +245,11 @@ fn distinct_non_empty(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn apply_text_fields(row: &mut product::Model, draft: &ProductDraft, errors: &mut Vec<FieldError>) {
+pub(super) fn apply_text_fields(
+    row: &mut product::Model,
+    draft: &ProductDraft,
+    errors: &mut Vec<FieldError>,
+) {
     if let Some(sku) = &draft.sku {
         match trimmed(sku) {
             None => errors.push(FieldError::new(
@@ -265,7 +294,11 @@ fn apply_text_fields(row: &mut product::Model, draft: &ProductDraft, errors: &mu
     }
 }
 
-fn apply_measures(row: &mut product::Model, draft: &ProductDraft, errors: &mut Vec<FieldError>) {
+pub(super) fn apply_measures(
+    row: &mut product::Model,
+    draft: &ProductDraft,
+    errors: &mut Vec<FieldError>,
+) {
     let measures = [
         ("length", draft.length, &mut row.length),
         ("width", draft.width, &mut row.width),
@@ -280,7 +313,7 @@ fn apply_measures(row: &mut product::Model, draft: &ProductDraft, errors: &mut V
                 ErrorCode::OutOfRange,
                 format!("the {field} cannot be negative"),
             )),
-            Some(value) => *target = value,
+            Some(value) => *target = value.map(stored_decimal),
         }
     }
 }
@@ -360,7 +393,7 @@ async fn apply_family<C: ConnectionTrait>(
     Ok(())
 }
 
-fn check_prices(
+pub(super) fn check_prices(
     prices: &[(i32, Option<Decimal>)],
     errors: &mut Vec<FieldError>,
 ) -> Vec<(i16, Option<Decimal>)> {
@@ -393,7 +426,7 @@ fn check_prices(
             ));
             continue;
         }
-        checked.push((*tier as i16, *price));
+        checked.push((*tier as i16, price.map(stored_decimal)));
     }
     checked
 }

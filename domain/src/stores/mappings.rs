@@ -1,12 +1,14 @@
 //! Tax Rule Mapping (Magento tax rate → tax rule, plus the Tax Free slot) and Payment
 //! Account Mapping (Magento payment method → an account that can receive payments).
-//! Each call replaces the store's whole mapping, so it is naturally idempotent.
+//! Location Mapping (Magento MSI source → ledger location) tells the stock push where a
+//! location's stock goes. Each call replaces the store's whole mapping, so it is
+//! naturally idempotent.
 
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -277,4 +279,119 @@ mod tests {
         assert!(!tax_mapping_complete(&rates, &both, None));
         assert!(tax_mapping_complete(&rates, &both, Some(rule)));
     }
+}
+
+/// Location Mapping: which MSI source a ledger location's stock is pushed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationMapping {
+    pub source_code: String,
+    pub location_id: Uuid,
+}
+
+/// Replaces the store's location mappings. Each source and each location appears at most
+/// once (a location's stock has one place to go); sources must be among the store's
+/// cached MSI sources.
+pub async fn set_location_mappings(
+    services: &Services,
+    org_id: Uuid,
+    store_id: Uuid,
+    mappings: Vec<LocationMapping>,
+) -> DomainResult<()> {
+    let store = get(&services.db, org_id, store_id).await?;
+    let sources: HashSet<String> = metadata_of(&store)
+        .sources
+        .into_iter()
+        .map(|s| s.source_code)
+        .collect();
+    let locations: HashSet<Uuid> = crate::reference::locations(&services.db, org_id)
+        .await?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let mut errors = Vec::new();
+    let mut seen_sources = HashSet::new();
+    let mut seen_locations = HashSet::new();
+    for (i, m) in mappings.iter().enumerate() {
+        let index = i.to_string();
+        if !sources.contains(&m.source_code) {
+            errors.push(FieldError::new(
+                &["input", "mappings", &index, "sourceCode"],
+                ErrorCode::NotFound,
+                format!(
+                    "Magento has no source '{}' (refresh the store's metadata if it is new)",
+                    m.source_code
+                ),
+            ));
+        }
+        if !locations.contains(&m.location_id) {
+            errors.push(FieldError::new(
+                &["input", "mappings", &index, "locationId"],
+                ErrorCode::NotFound,
+                "no such location",
+            ));
+        }
+        if !seen_sources.insert(&m.source_code) {
+            errors.push(FieldError::new(
+                &["input", "mappings", &index, "sourceCode"],
+                ErrorCode::InvalidCombination,
+                "this source is mapped twice",
+            ));
+        }
+        if !seen_locations.insert(m.location_id) {
+            errors.push(FieldError::new(
+                &["input", "mappings", &index, "locationId"],
+                ErrorCode::InvalidCombination,
+                "this location is mapped to two sources",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
+    }
+    let txn = services.db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM location_mappings WHERE store_id = $1",
+        [store_id.into()],
+    ))
+    .await?;
+    for m in mappings {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO location_mappings (store_id, source_code, org_id, location_id) \
+             VALUES ($1, $2, $3, $4)",
+            [
+                store_id.into(),
+                m.source_code.into(),
+                org_id.into(),
+                m.location_id.into(),
+            ],
+        ))
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn location_mappings(
+    db: &DatabaseConnection,
+    store_id: Uuid,
+) -> DomainResult<Vec<LocationMapping>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT source_code, location_id FROM location_mappings WHERE store_id = $1 \
+             ORDER BY source_code",
+            [store_id.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(LocationMapping {
+                source_code: row.try_get("", "source_code")?,
+                location_id: row.try_get("", "location_id")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(DomainError::from)
 }

@@ -18,7 +18,8 @@ use entities::{customer, location, magento_setting, magento_store};
 use magento::{ClientOptions, Credentials, MagentoClient, MagentoError, RetryPolicy};
 
 pub use mappings::{
-    PaymentAccountMapping, TaxRuleMapping, payment_account_mappings, set_payment_account_mappings,
+    LocationMapping, PaymentAccountMapping, TaxRuleMapping, location_mappings,
+    payment_account_mappings, set_location_mappings, set_payment_account_mappings,
     set_tax_rule_mappings, tax_mapping_complete, tax_rule_mappings,
 };
 pub use metadata::{StoreMetadata, refresh_metadata};
@@ -313,6 +314,29 @@ pub fn client_for(
         credentials,
         client_options(services, &store.id.to_string()),
     )?)
+}
+
+/// Starts a job of `kind` on a store of the caller's organisation (its arguments name
+/// the store; the handler finds it with [`store_of_job`]).
+pub async fn start_store_job(
+    services: &Services,
+    principal: &crate::auth::Principal,
+    store_id: Uuid,
+    kind: crate::jobs::JobKind,
+) -> DomainResult<entities::job::Model> {
+    get(&services.db, principal.org_id, store_id).await?;
+    crate::jobs::enqueue(
+        services,
+        crate::jobs::NewJob {
+            org_id: principal.org_id,
+            store_id: Some(store_id),
+            kind,
+            args: serde_json::json!({ "storeId": store_id }),
+            requested_by: Some(principal.api_key_id),
+            idempotency_key: None,
+        },
+    )
+    .await
 }
 
 /// The store a store job works on, and a client for it. A store disconnected since the

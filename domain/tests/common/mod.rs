@@ -167,3 +167,113 @@ pub fn user_errors(err: domain::DomainError) -> Vec<(String, domain::ErrorCode)>
         other => panic!("expected user errors, got {other}"),
     }
 }
+
+/// A job transport for tests that run jobs by hand: it accepts every ticket.
+pub struct AcceptingQueue;
+
+impl domain::jobs::JobTransport for AcceptingQueue {
+    fn new_task_id(&self) -> String {
+        Uuid::new_v4().to_string()
+    }
+    fn push(
+        &self,
+        _ticket: domain::jobs::Ticket,
+    ) -> futures_util::future::BoxFuture<'_, Result<(), domain::jobs::TransportError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn task_exists(
+        &self,
+        _task_id: &str,
+    ) -> futures_util::future::BoxFuture<'_, Result<bool, domain::jobs::TransportError>> {
+        Box::pin(async { Ok(true) })
+    }
+}
+
+impl TestDb {
+    /// Services over this database whose jobs are run by hand ([`AcceptingQueue`]).
+    pub fn services(&self) -> domain::Services {
+        domain::Services {
+            db: self.db.clone(),
+            secrets: std::sync::Arc::new(
+                domain::secrets::SecretBox::from_config(
+                    "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                )
+                .expect("secret key"),
+            ),
+            queue: std::sync::Arc::new(AcceptingQueue),
+            magento_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+
+    /// An operator of this organisation.
+    pub async fn operator(&self) -> domain::auth::Principal {
+        let key = domain::auth::create_api_key(&self.db, "Test Org", domain::auth::Role::Operator)
+            .await
+            .expect("api key");
+        domain::auth::Principal {
+            org_id: key.org_id,
+            api_key_id: key.api_key_id,
+            role: domain::auth::Role::Operator,
+        }
+    }
+
+    /// Connects `sandbox` as a store and runs its metadata refresh.
+    pub async fn connect_sandbox(
+        &self,
+        services: &domain::Services,
+        principal: &domain::auth::Principal,
+        sandbox: &sandbox::RunningSandbox,
+    ) -> domain::entities::magento_store::Model {
+        use sea_orm::EntityTrait;
+        let (store, refresh) = domain::stores::connect(
+            services,
+            principal,
+            domain::stores::ConnectInput {
+                name: "Main".to_owned(),
+                base_url: sandbox.base_url.clone(),
+                credentials: sandbox.credentials.clone(),
+            },
+        )
+        .await
+        .expect("connected");
+        domain::jobs::run_job(services, refresh.id)
+            .await
+            .expect("metadata read");
+        domain::entities::magento_store::Entity::find_by_id(store.id)
+            .one(&self.db)
+            .await
+            .expect("read")
+            .expect("store")
+    }
+}
+
+/// A call to the sandbox's control API (`/sandbox/{path}`) over a bare connection;
+/// returns the answer's status line.
+pub async fn sandbox_control(
+    sandbox: &sandbox::RunningSandbox,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = sandbox.base_url.trim_start_matches("http://");
+    let body = body.to_string();
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("sandbox reachable");
+    let request = format!(
+        "{method} /sandbox/{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .await
+        .expect("answer read");
+    answer.lines().next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,382 @@
+//! Bulk listing: one action (list-or-update, unlist, unlink) over a selection of the
+//! store's catalogue — by the catalogue filters or by explicit SKUs — with the "create
+//! products enabled" flag, an attribute set and the buffer options.
+//!
+//! The selection is resolved when the job is started and stored in its arguments, so
+//! products created or changed while it runs neither join nor leave it, and a retry of
+//! the failed items (`jobRetryFailed`) works on exactly the products that failed. Each
+//! product is one job item keyed by its SKU; a retried attempt of the same job skips the
+//! items it already recorded.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use entities::enums::JobItemOutcome;
+use entities::{job, job_item, listing};
+
+use super::catalog::CatalogFilter;
+use super::publish::{self, BufferChange, ListOptions, StoreSession};
+use crate::Services;
+use crate::auth::Principal;
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::jobs::{self, JobContext, JobFailure, JobKind, NewJob};
+use crate::products;
+use crate::stores;
+
+/// The three actions of the Bulk Listing tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BulkAction {
+    /// List products not yet listed, update those that are.
+    List,
+    /// Remove the products from Magento (the ledger keeps them, not listed).
+    Unlist,
+    /// Break the link; both products stay.
+    Unlink,
+}
+
+/// How the selection is made: explicit SKUs, or the catalogue filters.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    Skus(Vec<String>),
+    Filter(Box<CatalogFilter>),
+}
+
+#[derive(Debug, Clone)]
+pub struct BulkRequest {
+    pub store_id: Uuid,
+    pub selection: Selection,
+    pub action: BulkAction,
+    pub options: ListOptions,
+}
+
+/// What the job carries: the action, its options, and the fixed items.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkArgs {
+    store_id: Uuid,
+    action: BulkAction,
+    attribute_set: Option<String>,
+    create_enabled: bool,
+    stock_sync: Option<bool>,
+    buffer: BufferArg,
+    /// `[product id, SKU at selection time]`, in item index order.
+    items: Vec<(Uuid, String)>,
+    /// Set by `jobRetryFailed`: only the items that failed there are run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_of: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "value", rename_all = "SCREAMING_SNAKE_CASE")]
+enum BufferArg {
+    Keep,
+    Set(i32),
+    Remove,
+}
+
+impl From<BufferChange> for BufferArg {
+    fn from(change: BufferChange) -> Self {
+        match change {
+            BufferChange::Keep => BufferArg::Keep,
+            BufferChange::Set(value) => BufferArg::Set(value),
+            BufferChange::Remove => BufferArg::Remove,
+        }
+    }
+}
+
+impl From<BufferArg> for BufferChange {
+    fn from(arg: BufferArg) -> Self {
+        match arg {
+            BufferArg::Keep => BufferChange::Keep,
+            BufferArg::Set(value) => BufferChange::Set(value),
+            BufferArg::Remove => BufferChange::Remove,
+        }
+    }
+}
+
+/// Resolves the selection and starts a `LISTING_BULK_APPLY` job over it. Input the
+/// job could never act on is refused here, before anything runs.
+pub async fn start_bulk(
+    services: &Services,
+    principal: &Principal,
+    request: BulkRequest,
+) -> DomainResult<job::Model> {
+    let db = &services.db;
+    let org_id = principal.org_id;
+    stores::get(db, org_id, request.store_id).await?;
+    if let BufferChange::Set(value) = request.options.buffer
+        && value < 0
+    {
+        return Err(DomainError::invalid(
+            &["input", "productBuffer", "value"],
+            ErrorCode::OutOfRange,
+            "a product-level buffer is a whole number of units, 0 or more",
+        ));
+    }
+    let items = match &request.selection {
+        Selection::Skus(skus) => by_skus(db, org_id, skus).await?,
+        Selection::Filter(filter) => {
+            if let Some(other) = filter.listed_in_store {
+                stores::get(db, org_id, other).await.map_err(|_| {
+                    DomainError::invalid(
+                        &["input", "filter", "listedInStoreId"],
+                        ErrorCode::NotFound,
+                        "no such connected store",
+                    )
+                })?;
+            }
+            products::product_keys(db, org_id, &filter.for_store(request.store_id)).await?
+        }
+    };
+    let args = BulkArgs {
+        store_id: request.store_id,
+        action: request.action,
+        attribute_set: request.options.attribute_set.clone(),
+        create_enabled: request.options.create_enabled,
+        stock_sync: request.options.stock_sync,
+        buffer: request.options.buffer.into(),
+        items,
+        retry_of: None,
+    };
+    jobs::enqueue(
+        services,
+        NewJob {
+            org_id,
+            store_id: Some(request.store_id),
+            kind: JobKind::ListingBulkApply,
+            args: serde_json::json!(args),
+            requested_by: Some(principal.api_key_id),
+            idempotency_key: None,
+        },
+    )
+    .await
+}
+
+/// Explicit SKUs, each of which must name a product (all unknown ones reported at once).
+async fn by_skus(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    skus: &[String],
+) -> DomainResult<Vec<(Uuid, String)>> {
+    let wanted: Vec<String> = skus
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Err(DomainError::invalid(
+            &["input", "skus"],
+            ErrorCode::Invalid,
+            "name at least one SKU, or select by filter",
+        ));
+    }
+    let filter = products::ProductFilter {
+        skus: Some(wanted.clone()),
+        ..Default::default()
+    };
+    let found = products::product_keys(db, org_id, &filter).await?;
+    let by_sku: HashMap<String, (Uuid, String)> = found
+        .into_iter()
+        .map(|(id, sku)| (sku.to_lowercase(), (id, sku)))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut items = Vec::with_capacity(wanted.len());
+    let mut unknown = Vec::new();
+    for sku in &wanted {
+        match by_sku.get(&sku.to_lowercase()) {
+            Some(item) if seen.insert(item.0) => items.push(item.clone()),
+            Some(_) => {}
+            None => unknown.push(sku.as_str()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(DomainError::Invalid(vec![FieldError::new(
+            &["input", "skus"],
+            ErrorCode::NotFound,
+            format!("no product has the SKU {}", unknown.join(", ")),
+        )]));
+    }
+    Ok(items)
+}
+
+/// The `LISTING_BULK_APPLY` handler.
+pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
+    let args: BulkArgs = serde_json::from_value(ctx.job.args.clone())
+        .map_err(|e| JobFailure::Permanent(format!("bulk listing arguments: {e}")))?;
+    let db = &ctx.services.db;
+    let session = StoreSession::open(&ctx.services, ctx.org_id(), args.store_id).await?;
+    let options = ListOptions {
+        attribute_set: args.attribute_set.clone(),
+        create_enabled: args.create_enabled,
+        stock_sync: args.stock_sync,
+        buffer: args.buffer.into(),
+    };
+    let wanted = match args.retry_of {
+        Some(earlier) => Some(failed_indexes(db, earlier).await?),
+        None => None,
+    };
+    // A retried attempt of this job goes on where the last one stopped.
+    let done = recorded_indexes(db, ctx.job.id).await?;
+    let selected: Vec<(i32, &(Uuid, String))> = args
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (i32::try_from(index).unwrap_or(i32::MAX), item))
+        .filter(|(index, _)| wanted.as_ref().is_none_or(|w| w.contains(index)))
+        .collect();
+    let total = i32::try_from(selected.len()).unwrap_or(i32::MAX);
+    ctx.set_phase(phase_name(args.action), Some(total)).await?;
+
+    for (index, (product_id, sku)) in selected {
+        if done.contains(&index) {
+            continue;
+        }
+        ctx.check_cancelled().await?;
+        let result = match args.action {
+            BulkAction::List => publish::list_or_update(db, &session, *product_id, &options)
+                .await
+                .map(|_| None),
+            BulkAction::Unlist | BulkAction::Unlink
+                if !linked(db, args.store_id, *product_id).await? =>
+            {
+                Ok(Some("not listed in this store".to_owned()))
+            }
+            BulkAction::Unlist => publish::remove(db, &session, *product_id)
+                .await
+                .map(|_| None),
+            BulkAction::Unlink => publish::unlink(db, &session, *product_id)
+                .await
+                .map(|_| None),
+        };
+        let (outcome, error) = match result {
+            Ok(None) => (JobItemOutcome::Succeeded, None),
+            Ok(Some(reason)) => (JobItemOutcome::Skipped, Some(("NOT_LISTED", reason))),
+            Err(err) => match item_error(err) {
+                Ok(error) => (JobItemOutcome::Failed, Some(error)),
+                // The store stopped answering: the job is retried and goes on here.
+                Err(failure) => return Err(failure),
+            },
+        };
+        ctx.record_item(
+            index,
+            sku,
+            outcome,
+            error
+                .as_ref()
+                .map(|(code, message)| (*code, message.as_str())),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the product has a Magento product in this store to remove or unlink.
+async fn linked(db: &DatabaseConnection, store_id: Uuid, product_id: Uuid) -> DomainResult<bool> {
+    Ok(listing::Entity::find()
+        .filter(listing::Column::StoreId.eq(store_id))
+        .filter(listing::Column::ProductId.eq(product_id))
+        .filter(listing::Column::MagentoProductId.is_not_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+fn phase_name(action: BulkAction) -> &'static str {
+    match action {
+        BulkAction::List => "listing",
+        BulkAction::Unlist => "removing from Magento",
+        BulkAction::Unlink => "unlinking",
+    }
+}
+
+/// An item's failure as its error code and message, or the job's failure when the
+/// cause is not the item's (the store or the database went away).
+fn item_error(err: DomainError) -> Result<(&'static str, String), JobFailure> {
+    match err {
+        DomainError::Invalid(errors) => Ok((
+            errors
+                .first()
+                .map_or(ErrorCode::Invalid, |e| e.code)
+                .as_str(),
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        DomainError::NotFound { entity } => Ok((
+            ErrorCode::NotFound.as_str(),
+            format!("the {entity} no longer exists"),
+        )),
+        DomainError::Magento(m) if !m.is_retryable() => {
+            Ok((ErrorCode::MagentoError.as_str(), m.to_string()))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// The item indexes a finished job recorded as failed.
+async fn failed_indexes(db: &DatabaseConnection, job_id: Uuid) -> Result<HashSet<i32>, JobFailure> {
+    indexes(db, job_id, Some(JobItemOutcome::Failed)).await
+}
+
+async fn recorded_indexes(
+    db: &DatabaseConnection,
+    job_id: Uuid,
+) -> Result<HashSet<i32>, JobFailure> {
+    indexes(db, job_id, None).await
+}
+
+async fn indexes(
+    db: &DatabaseConnection,
+    job_id: Uuid,
+    outcome: Option<JobItemOutcome>,
+) -> Result<HashSet<i32>, JobFailure> {
+    let mut query = job_item::Entity::find()
+        .select_only()
+        .column(job_item::Column::ItemIndex)
+        .filter(job_item::Column::JobId.eq(job_id));
+    if let Some(outcome) = outcome {
+        query = query.filter(job_item::Column::Outcome.eq(outcome));
+    }
+    let rows: Vec<i32> = query
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(|e| JobFailure::Transient(e.to_string()))?;
+    Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffer_options_survive_the_job_arguments() {
+        for change in [
+            BufferChange::Keep,
+            BufferChange::Set(4),
+            BufferChange::Remove,
+        ] {
+            let arg = BufferArg::from(change);
+            let json = serde_json::to_value(arg).expect("serialises");
+            let back: BufferArg = serde_json::from_value(json).expect("deserialises");
+            assert_eq!(BufferChange::from(back), change);
+        }
+    }
+
+    #[test]
+    fn a_refused_item_keeps_the_first_error_code() {
+        let err = DomainError::Invalid(vec![
+            FieldError::new(&["input"], ErrorCode::DescriptionMissing, "no description"),
+            FieldError::new(&["input"], ErrorCode::ImageMissing, "no image"),
+        ]);
+        let (code, message) = item_error(err).expect("an item error");
+        assert_eq!(code, "DESCRIPTION_MISSING");
+        assert_eq!(message, "no description; no image");
+    }
+}

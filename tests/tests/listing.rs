@@ -1,0 +1,461 @@
+//! "Manage the Catalog" against the sandbox, through GraphQL: listing a product creates
+//! it in Magento at the `all` scope with the mapped fields, an update leaves category and
+//! images alone and pushes the stock whatever "Update Stock Levels" says, a family lists
+//! as a configurable product, unlink keeps both products and remove deletes Magento's.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use magento::MagentoError;
+use magento::search::SearchCriteria;
+use tests::shop::{Shop, shop};
+
+const UNLINK: &str = r#"
+mutation($store: ID!, $product: ID!) {
+  listingUnlink(storeId: $store, productId: $product) {
+    listing { status magentoProductId product { sku } }
+    userErrors { field message code }
+  }
+}"#;
+
+const REMOVE: &str = r#"
+mutation($store: ID!, $product: ID!) {
+  listingRemove(storeId: $store, productId: $product) {
+    listing { status magentoProductId }
+    userErrors { field message code }
+  }
+}"#;
+
+fn codes(payload: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = payload["userErrors"]
+        .as_array()
+        .expect("user errors")
+        .iter()
+        .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[tokio::test]
+async fn listing_needs_a_description_an_image_a_default_location_and_an_attribute_set() {
+    let shop = shop("listing_prereqs").await;
+    let created = shop
+        .gql
+        .data(
+            "mutation { productCreate(input: { sku: \"BARE\", name: \"Bare\" }) { product { id } } }",
+            json!({}),
+        )
+        .await;
+    let bare = created["productCreate"]["product"]["id"]
+        .as_str()
+        .expect("id");
+    let payload = shop.list(bare, json!({})).await;
+    assert_eq!(payload["listing"], Value::Null);
+    assert_eq!(
+        codes(&payload),
+        [
+            "ATTRIBUTE_SET_MISSING",
+            "DEFAULT_LOCATION_MISSING",
+            "DESCRIPTION_MISSING",
+            "IMAGE_MISSING"
+        ]
+    );
+    assert!(
+        matches!(
+            shop.magento.product("BARE").await,
+            Err(MagentoError::NotFound { .. })
+        ),
+        "nothing was sent to Magento"
+    );
+
+    let complete = shop.product("BOLT", json!({})).await;
+    let unknown_set = shop
+        .list(&complete, json!({ "attributeSet": "Shoes" }))
+        .await;
+    assert_eq!(codes(&unknown_set), ["ATTRIBUTE_SET_MISSING"]);
+    assert!(
+        unknown_set["userErrors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("no such attribute set in Magento")
+    );
+}
+
+#[tokio::test]
+async fn a_simple_product_is_created_in_magento_with_the_mapped_fields() {
+    let shop = shop("listing_simple").await;
+    shop.settings(json!({ "priceTier": 1, "salePriceTier": 2 }))
+        .await;
+    let bolt = shop
+        .product(
+            "BOLT",
+            json!({
+                "name": "Hex Bolt M8",
+                "category": "gear",
+                "weight": "0.25",
+                "length": "8", "width": "1.5", "height": "1.5",
+                "prices": [{ "tier": 1, "price": "12.50" }, { "tier": 2, "price": "9.99" }],
+            }),
+        )
+        .await;
+    let listing = shop
+        .listed(&bolt, json!({ "createEnabled": true, "stockSync": false }))
+        .await;
+    assert_eq!(listing["status"], "LISTED");
+    assert_eq!(listing["attributeSet"], "Gear");
+    assert_eq!(listing["stockSync"], false);
+    assert_eq!(listing["magentoSku"], "BOLT");
+
+    let saved = shop.in_magento("BOLT").await;
+    assert_eq!(Some(saved.id), listing["magentoProductId"].as_i64());
+    assert_eq!(saved.type_id, magento::dto::ProductType::Simple);
+    assert_eq!(saved.name, "Hex Bolt M8");
+    assert_eq!(saved.price, Some(Decimal::new(125, 1)));
+    assert_eq!(saved.weight, Some(Decimal::new(25, 2)));
+    assert_eq!(saved.attribute_set_id, Some(16), "Gear");
+    assert_eq!(
+        saved.visibility,
+        Some(magento::dto::Visibility::CatalogAndSearch)
+    );
+    assert_eq!(saved.status, Some(magento::dto::ProductStatus::Enabled));
+    assert_eq!(
+        saved.text_attribute("description"),
+        Some("<p>Sturdy and plain.</p>")
+    );
+    assert_eq!(
+        saved.decimal_attribute("special_price"),
+        Some(Decimal::new(999, 2))
+    );
+    assert_eq!(
+        saved.decimal_attribute("ts_dimensions_length"),
+        Some(Decimal::from(8))
+    );
+    assert_eq!(saved.website_ids(), [1]);
+    assert_eq!(saved.category_ids(), [5], "the Gear category");
+    assert_eq!(saved.media_gallery_entries.len(), 1);
+    assert!(
+        saved.media_gallery_entries[0]
+            .types
+            .contains(&"image".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_product_is_created_disabled_unless_create_enabled_is_on() {
+    let shop = shop("listing_disabled").await;
+    let nut = shop.product("NUT", json!({})).await;
+    shop.listed(&nut, json!({})).await;
+    assert_eq!(
+        shop.in_magento("NUT").await.status,
+        Some(magento::dto::ProductStatus::Disabled)
+    );
+}
+
+#[tokio::test]
+async fn an_update_sends_neither_category_nor_images_and_leaves_the_status_alone() {
+    let shop = shop("listing_update").await;
+    let bolt = shop.product("BOLT", json!({ "category": "Gear" })).await;
+    shop.listed(&bolt, json!({})).await;
+    shop.edit(
+        &bolt,
+        json!({
+            "name": "Hex Bolt M10",
+            "category": "Tops",
+            "images": [format!("{}/img/a.png", shop.images), format!("{}/img/b.png", shop.images)],
+        }),
+    )
+    .await;
+    let payload = shop.update(&bolt).await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+
+    let saved = shop.in_magento("BOLT").await;
+    assert_eq!(saved.name, "Hex Bolt M10");
+    assert_eq!(saved.category_ids(), [5], "still Gear");
+    assert_eq!(
+        saved.media_gallery_entries.len(),
+        1,
+        "still the first image"
+    );
+    assert_eq!(saved.status, Some(magento::dto::ProductStatus::Disabled));
+}
+
+#[tokio::test]
+async fn updating_a_product_that_is_not_listed_is_a_user_error() {
+    let shop = shop("listing_update_unlisted").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    let payload = shop.update(&bolt).await;
+    assert_eq!(codes(&payload), ["INVALID"]);
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "productId"])
+    );
+}
+
+#[tokio::test]
+async fn an_update_pushes_the_stock_even_with_update_stock_levels_off() {
+    let shop = shop("listing_stock").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    shop.adjust(&bolt, "5").await;
+    let listing = shop.listed(&bolt, json!({})).await;
+    assert_eq!(listing["lastPushedQuantity"], "5");
+    assert_eq!(shop.quantity_in_magento("BOLT").await, Decimal::from(5));
+
+    shop.adjust(&bolt, "7").await;
+    let payload = shop.update(&bolt).await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    assert_eq!(payload["listing"]["lastPushedQuantity"], "12");
+    assert_eq!(shop.quantity_in_magento("BOLT").await, Decimal::from(12));
+}
+
+#[tokio::test]
+async fn listing_twice_updates_the_same_magento_product() {
+    let shop = shop("listing_twice").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    let first = shop.listed(&bolt, json!({})).await;
+    let second = shop
+        .listed(
+            &bolt,
+            json!({ "productBuffer": { "mode": "SET", "value": 2 } }),
+        )
+        .await;
+    assert_eq!(first["magentoProductId"], second["magentoProductId"]);
+    assert_eq!(second["productBufferEnabled"], true);
+    assert_eq!(second["productBuffer"], 2);
+    let found = shop
+        .magento
+        .products(SearchCriteria::new().filter("sku", "BOLT", "eq"))
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 1);
+    assert_eq!(shop.in_magento("BOLT").await.media_gallery_entries.len(), 1);
+}
+
+#[tokio::test]
+async fn unlink_breaks_the_link_and_keeps_both_products() {
+    let shop = shop("listing_unlink").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    shop.listed(&bolt, json!({})).await;
+    let payload = shop
+        .gql
+        .data(UNLINK, json!({ "store": shop.store, "product": bolt }))
+        .await["listingUnlink"]
+        .clone();
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    assert_eq!(payload["listing"]["status"], "NOT_LISTED");
+    assert_eq!(payload["listing"]["magentoProductId"], Value::Null);
+    assert_eq!(payload["listing"]["product"]["sku"], "BOLT");
+    assert_eq!(shop.in_magento("BOLT").await.sku, "BOLT");
+}
+
+#[tokio::test]
+async fn remove_deletes_the_product_in_magento_and_unlinks_it() {
+    let shop = shop("listing_remove").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    shop.listed(&bolt, json!({})).await;
+    let payload = shop
+        .gql
+        .data(REMOVE, json!({ "store": shop.store, "product": bolt }))
+        .await["listingRemove"]
+        .clone();
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    assert_eq!(payload["listing"]["status"], "NOT_LISTED");
+    assert!(matches!(
+        shop.magento.product("BOLT").await,
+        Err(MagentoError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_product_with_a_bill_of_materials_lists_as_simple_and_a_service_as_virtual() {
+    let shop = shop("listing_bom").await;
+    let part = shop.product("PART", json!({})).await;
+    let kit = shop
+        .product(
+            "KIT",
+            json!({ "components": [{ "componentId": part, "quantity": "2" }] }),
+        )
+        .await;
+    let fitting = shop.product("FITTING", json!({ "kind": "SERVICE" })).await;
+    shop.listed(&kit, json!({})).await;
+    shop.listed(&fitting, json!({})).await;
+    assert_eq!(
+        shop.in_magento("KIT").await.type_id,
+        magento::dto::ProductType::Simple
+    );
+    assert_eq!(
+        shop.in_magento("FITTING").await.type_id,
+        magento::dto::ProductType::Virtual
+    );
+}
+
+#[tokio::test]
+async fn a_magento_refusal_is_a_clear_user_error() {
+    let shop = shop("listing_refused").await;
+    // The seeded shop has "Joust Duffle Bag": its url key is taken.
+    let bag = shop
+        .product("MY-BAG", json!({ "name": "Joust Duffle Bag" }))
+        .await;
+    let payload = shop.list(&bag, json!({})).await;
+    assert_eq!(codes(&payload), ["MAGENTO_ERROR"]);
+    assert!(
+        payload["userErrors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("URL key for specified store already exists"),
+        "{payload}"
+    );
+}
+
+/// A family of two options and three variants, in the ledger.
+async fn tee_family(shop: &Shop) -> Vec<String> {
+    let family = shop
+        .gql
+        .data(
+            "mutation { productFamilyCreate(input: { sku: \"LT-TEE\", name: \"Lotus Tee\",
+                description: \"<p>Soft.</p>\", category: \"Tops\", optionNames: [\"Color\", \"Size\"] }) {
+                family { id } userErrors { field message } } }",
+            json!({}),
+        )
+        .await;
+    let family_id = family["productFamilyCreate"]["family"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("family: {family}"))
+        .to_owned();
+    let mut ids = Vec::new();
+    for (sku, color, size) in [
+        ("LT-TEE-RED-S", "Red", "S"),
+        ("LT-TEE-RED-M", "Red", "M"),
+        ("LT-TEE-TEAL-S", "Teal", "S"),
+    ] {
+        ids.push(
+            shop.product(
+                sku,
+                json!({
+                    "name": "Lotus Tee",
+                    "attributeSet": "Top",
+                    "family": { "familyId": family_id, "optionValues": [color, size] },
+                }),
+            )
+            .await,
+        );
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_family_lists_as_a_configurable_product_with_its_children_options_and_links() {
+    let shop = shop("listing_family").await;
+    let variants = tee_family(&shop).await;
+    let listing = shop.listed(&variants[0], json!({})).await;
+
+    let parent = shop.in_magento("LT-TEE").await;
+    assert_eq!(parent.type_id, magento::dto::ProductType::Configurable);
+    assert_eq!(parent.name, "Lotus Tee");
+    assert_eq!(parent.attribute_set_id, Some(9), "Top");
+    assert_eq!(listing["magentoParentId"].as_i64(), Some(parent.id));
+    let options = shop
+        .magento
+        .configurable_options("LT-TEE")
+        .await
+        .expect("options");
+    let mut attribute_ids: Vec<i64> = options.iter().map(|o| o.attribute_id).collect();
+    attribute_ids.sort_unstable();
+    assert_eq!(attribute_ids, [93, 144], "color and size");
+
+    let color = shop
+        .magento
+        .product_attribute("color")
+        .await
+        .expect("color");
+    let mut children = Vec::new();
+    for sku in ["LT-TEE-RED-S", "LT-TEE-RED-M", "LT-TEE-TEAL-S"] {
+        let child = shop.in_magento(sku).await;
+        assert_eq!(
+            child.visibility,
+            Some(magento::dto::Visibility::NotVisibleIndividually)
+        );
+        let value = child.text_attribute("color").expect("a color value");
+        let expected = if sku.contains("TEAL") { "Teal" } else { "Red" };
+        assert_eq!(color.option_label(value), Some(expected));
+        children.push(child.id);
+    }
+    let mut linked = parent.configurable_child_ids().to_vec();
+    linked.sort_unstable();
+    children.sort_unstable();
+    assert_eq!(linked, children);
+
+    // Every variant is listed under the parent.
+    for variant in &variants[1..] {
+        let again = shop.update(variant).await;
+        assert_eq!(again["userErrors"], json!([]), "{again}");
+        assert_eq!(again["listing"]["status"], "LISTED");
+    }
+}
+
+#[tokio::test]
+async fn listing_another_variant_updates_the_family_without_duplicating_it() {
+    let shop = shop("listing_family_twice").await;
+    let variants = tee_family(&shop).await;
+    let first = shop.listed(&variants[0], json!({})).await;
+    let second = shop.listed(&variants[2], json!({})).await;
+    assert_eq!(first["magentoParentId"], second["magentoParentId"]);
+    let parents = shop
+        .magento
+        .products(SearchCriteria::new().filter("sku", "LT-TEE%", "like"))
+        .await
+        .expect("search");
+    assert_eq!(parents.len(), 4, "one parent and three children");
+    let parent = shop.in_magento("LT-TEE").await;
+    assert_eq!(parent.configurable_child_ids().len(), 3);
+    assert_eq!(
+        shop.magento
+            .configurable_options("LT-TEE")
+            .await
+            .expect("options")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_image_that_cannot_be_read_fails_the_listing_before_magento_is_touched() {
+    let shop = shop("listing_bad_image").await;
+    // Port 9 (discard) is closed on the test machine.
+    let bolt = shop
+        .product("BOLT", json!({ "images": ["http://127.0.0.1:9/bolt.png"] }))
+        .await;
+    let payload = shop.list(&bolt, json!({})).await;
+    assert_eq!(codes(&payload), ["IMAGE_MISSING"]);
+    assert!(matches!(
+        shop.magento.product("BOLT").await,
+        Err(MagentoError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn removing_a_familys_last_listed_variant_also_removes_its_configurable() {
+    let shop = shop("listing_family_remove").await;
+    let variants = tee_family(&shop).await;
+    shop.listed(&variants[0], json!({})).await;
+    let remove = |product: String| {
+        let gql = &shop.gql;
+        let store = shop.store.clone();
+        async move {
+            let payload = gql
+                .data(REMOVE, json!({ "store": store, "product": product }))
+                .await["listingRemove"]
+                .clone();
+            assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        }
+    };
+    remove(variants[0].clone()).await;
+    remove(variants[1].clone()).await;
+    let parent = shop.in_magento("LT-TEE").await;
+    assert_eq!(parent.configurable_child_ids().len(), 1, "one variant left");
+    remove(variants[2].clone()).await;
+    assert!(matches!(
+        shop.magento.product("LT-TEE").await,
+        Err(MagentoError::NotFound { .. })
+    ));
+}
