@@ -1,6 +1,8 @@
 //! `cargo run --release -p tests --bin bench [-- --only PREFIX]`: one line per figure,
 //! `figure=NAME value=NUMBER unit=UNIT target=OPNUMBER`.
 
+#[path = "bench/catalog.rs"]
+mod catalog;
 #[path = "bench/stock.rs"]
 mod stock;
 
@@ -261,6 +263,13 @@ async fn main() -> anyhow::Result<()> {
     if wanted("sandbox.products_served_per_s") {
         for figure in sandbox_products_served().await? {
             print(&figure);
+        }
+    }
+    if wanted_group("catalog.") {
+        for figure in catalog::catalog_figures().await? {
+            if wanted(figure.name) {
+                print(&figure);
+            }
         }
     }
     if wanted_group("ledger.stock") {
