@@ -144,6 +144,10 @@ pub async fn catalog_figures() -> anyhow::Result<Vec<Figure>> {
         .id()
         .ok_or_else(|| anyhow::anyhow!("no server pid"))?;
     let download_peak = peak_rss_of(pid).ok_or_else(|| anyhow::anyhow!("no /proc status"))?;
+    eprintln!(
+        "download: {:.1} s, serve peak {download_peak:.1} MiB, job {downloaded}",
+        download_time.as_secs_f64()
+    );
     anyhow::ensure!(
         downloaded["processedCount"].as_i64().unwrap_or_default() >= PRODUCTS as i64 / 2,
         "the download did not reach the catalogue: {downloaded}"
@@ -153,6 +157,7 @@ pub async fn catalog_figures() -> anyhow::Result<Vec<Figure>> {
     let push = gql.data(PUSH, json!({ "id": store })).await["stockPush"].clone();
     let pushed = job_until_done(&gql, &job_id(&push)?).await?;
     let push_time = started.elapsed();
+    eprintln!("full push: {:.1} s, job {pushed}", push_time.as_secs_f64());
     anyhow::ensure!(
         pushed["state"] == "SUCCEEDED",
         "the full push did not succeed: {pushed}"
@@ -211,7 +216,7 @@ async fn stock_change_latency(
     let location = gql.data(LOCATIONS, json!({})).await["locations"][0]["id"].clone();
     let mut products = Vec::new();
     let mut after = Value::Null;
-    while products.len() < CHANGES {
+    while products.len() < CHANGES * 2 {
         let page = gql
             .data(CATALOG, json!({ "id": store, "after": after }))
             .await["store"]["catalog"]
@@ -230,14 +235,31 @@ async fn stock_change_latency(
         }
         after = page["pageInfo"]["endCursor"].clone();
     }
+    // Bundles are stock products too, but a composite has no source item of its own.
+    let observer = sandbox.client()?;
+    let skus = products
+        .iter()
+        .map(|(_, sku)| sku.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let simple: std::collections::HashSet<String> = observer
+        .products(
+            magento::search::SearchCriteria::new()
+                .filter("sku", &skus, "in")
+                .filter("type_id", "simple", "eq"),
+        )
+        .await?
+        .into_iter()
+        .map(|p| p.sku)
+        .collect();
+    products.retain(|(_, sku)| simple.contains(sku));
     anyhow::ensure!(
         products.len() >= CHANGES,
-        "only {} listed stock products",
+        "only {} listed simple products",
         products.len()
     );
     products.truncate(CHANGES);
 
-    let observer = sandbox.client()?;
     let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let watcher = tokio::spawn(async move {
         let mut pending: HashMap<String, Instant> = HashMap::new();
