@@ -10,6 +10,37 @@ pub(crate) struct Filter {
     field: String,
     value: String,
     condition: String,
+    /// The trimmed items of an `in`/`nin` value, split once: a filter is matched against
+    /// every row, and a poll of a few hundred SKUs over a large inventory used to split
+    /// and copy them per row.
+    items: Vec<String>,
+}
+
+impl Filter {
+    fn new(field: String, value: String, condition: String) -> Self {
+        let items = if matches!(condition.as_str(), "in" | "nin") {
+            value.split(',').map(|w| w.trim().to_owned()).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            field,
+            value,
+            condition,
+            items,
+        }
+    }
+
+    /// Whether `value` equals one of the items, compared as MySQL would.
+    fn listed(&self, value: &Value) -> bool {
+        match value {
+            Value::String(text) => self.items.iter().any(|w| w == text),
+            other => self
+                .items
+                .iter()
+                .any(|w| compare(other, w) == Some(Ordering::Equal)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -86,11 +117,11 @@ impl Criteria {
                 filters
                     .into_values()
                     .filter_map(|mut f| {
-                        Some(Filter {
-                            field: f.remove("field")?,
-                            value: f.remove("value").unwrap_or_default(),
-                            condition: f.remove("condition_type").unwrap_or_else(|| "eq".into()),
-                        })
+                        Some(Filter::new(
+                            f.remove("field")?,
+                            f.remove("value").unwrap_or_default(),
+                            f.remove("condition_type").unwrap_or_else(|| "eq".into()),
+                        ))
                     })
                     .collect::<Vec<_>>()
             })
@@ -193,7 +224,6 @@ fn matches(row: &Value, filter: &Filter) -> bool {
     let value = row.get(&filter.field).unwrap_or(&Value::Null);
     let is_null = value.is_null();
     let cmp = || compare(value, &filter.value);
-    let list = || filter.value.split(',').map(str::trim).collect::<Vec<_>>();
     match filter.condition.as_str() {
         "eq" => cmp() == Some(Ordering::Equal),
         "neq" => cmp().is_some_and(|o| o != Ordering::Equal),
@@ -201,15 +231,8 @@ fn matches(row: &Value, filter: &Filter) -> bool {
         "gteq" | "from" | "moreq" => cmp().is_some_and(|o| o != Ordering::Less),
         "lt" => cmp() == Some(Ordering::Less),
         "lteq" | "to" => cmp().is_some_and(|o| o != Ordering::Greater),
-        "in" => list()
-            .iter()
-            .any(|w| compare(value, w) == Some(Ordering::Equal)),
-        "nin" => {
-            !is_null
-                && list()
-                    .iter()
-                    .all(|w| compare(value, w) != Some(Ordering::Equal))
-        }
+        "in" => filter.listed(value),
+        "nin" => !is_null && !filter.listed(value),
         "like" => as_text(value).is_some_and(|t| like(&t, &filter.value)),
         "nlike" => as_text(value).is_some_and(|t| !like(&t, &filter.value)),
         "null" => is_null,
@@ -457,6 +480,19 @@ mod tests {
         assert_eq!(out["total_count"], 5);
         assert_eq!(out["items"], json!([rows()[0]]));
         assert_eq!(out["search_criteria"]["current_page"], 9);
+    }
+
+    #[test]
+    fn in_and_nin_match_text_exactly_and_numbers_numerically() {
+        let text = json!({"sku": "MUG-1", "qty": 2, "gone": null});
+        let filter = |field: &str, value: &str, condition: &str| {
+            Filter::new(field.into(), value.into(), condition.into())
+        };
+        assert!(matches(&text, &filter("sku", "CAP, MUG-1", "in")));
+        assert!(!matches(&text, &filter("sku", "mug-1", "in")));
+        assert!(matches(&text, &filter("qty", "1,2.0", "in")));
+        assert!(matches(&text, &filter("sku", "CAP", "nin")));
+        assert!(!matches(&text, &filter("gone", "CAP", "nin")));
     }
 
     #[test]

@@ -67,8 +67,13 @@ impl SandboxProcess {
             access_token: text("access_token"),
             access_token_secret: text("access_token_secret"),
         };
+        // The observer must never be what delays a sighting: no per-store rate limit.
         let options = magento::ClientOptions {
             store_label: "bench-observer".into(),
+            limits: magento::StoreLimits {
+                max_concurrent: 4,
+                requests_per_second: 0,
+            },
             ..Default::default()
         };
         Ok(magento::MagentoClient::new(
