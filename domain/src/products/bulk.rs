@@ -15,7 +15,7 @@ use entities::enums::{ProductKind, ProductStatus};
 use entities::{product, product_family, product_price};
 
 use super::ProductDraft;
-use super::write::{apply_measures, apply_text_fields, check_prices, distinct_non_empty};
+use super::write::{apply_plain_fields, check_prices};
 use crate::error::{DomainResult, ErrorCode, FieldError};
 
 /// A product row ready to insert, with its prices.
@@ -41,23 +41,7 @@ pub fn apply_draft(
     family: Option<&product_family::Model>,
 ) -> Result<Applied, Vec<FieldError>> {
     let mut errors = Vec::new();
-    apply_text_fields(&mut row, draft, &mut errors);
-    apply_measures(&mut row, draft, &mut errors);
-    if let Some(kind) = draft.kind {
-        row.kind = kind;
-    }
-    if let Some(status) = draft.status {
-        row.status = status;
-    }
-    if let Some(tags) = &draft.tags {
-        row.tags = serde_json::json!(distinct_non_empty(tags));
-    }
-    if let Some(images) = &draft.images {
-        row.images = serde_json::json!(distinct_non_empty(images));
-    }
-    if let Some(auto_assembly) = draft.auto_assembly {
-        row.auto_assembly = auto_assembly;
-    }
+    apply_plain_fields(&mut row, draft, &mut errors);
     if let Some(location_id) = draft.default_location_id {
         row.default_location_id = location_id;
     }

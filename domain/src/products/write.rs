@@ -77,16 +77,15 @@ pub async fn update_product(
     Ok(record)
 }
 
-async fn save<C: ConnectionTrait>(
-    db: &C,
-    org_id: Uuid,
-    mut row: product::Model,
-    current: Option<product::Model>,
-    draft: ProductDraft,
-    mut errors: Vec<FieldError>,
-) -> DomainResult<ProductRecord> {
-    apply_text_fields(&mut row, &draft, &mut errors);
-    apply_measures(&mut row, &draft, &mut errors);
+/// The fields a draft sets without looking anything up (text, measures, kind, status,
+/// tags, images, auto-assembly): shared by the one-product writer and the bulk path.
+pub(super) fn apply_plain_fields(
+    row: &mut product::Model,
+    draft: &ProductDraft,
+    errors: &mut Vec<FieldError>,
+) {
+    apply_text_fields(row, draft, errors);
+    apply_measures(row, draft, errors);
     if let Some(kind) = draft.kind {
         row.kind = kind;
     }
@@ -102,6 +101,17 @@ async fn save<C: ConnectionTrait>(
     if let Some(auto_assembly) = draft.auto_assembly {
         row.auto_assembly = auto_assembly;
     }
+}
+
+async fn save<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    mut row: product::Model,
+    current: Option<product::Model>,
+    draft: ProductDraft,
+    mut errors: Vec<FieldError>,
+) -> DomainResult<ProductRecord> {
+    apply_plain_fields(&mut row, &draft, &mut errors);
     if let Some(location_id) = draft.default_location_id {
         row.default_location_id = location_id;
         if let Some(id) = location_id
@@ -236,7 +246,7 @@ fn optional_text(value: &Option<String>) -> Option<String> {
     value.as_deref().and_then(trimmed)
 }
 
-pub(super) fn distinct_non_empty(values: &[String]) -> Vec<String> {
+fn distinct_non_empty(values: &[String]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     values
         .iter()
@@ -245,11 +255,7 @@ pub(super) fn distinct_non_empty(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn apply_text_fields(
-    row: &mut product::Model,
-    draft: &ProductDraft,
-    errors: &mut Vec<FieldError>,
-) {
+fn apply_text_fields(row: &mut product::Model, draft: &ProductDraft, errors: &mut Vec<FieldError>) {
     if let Some(sku) = &draft.sku {
         match trimmed(sku) {
             None => errors.push(FieldError::new(
@@ -294,11 +300,7 @@ pub(super) fn apply_text_fields(
     }
 }
 
-pub(super) fn apply_measures(
-    row: &mut product::Model,
-    draft: &ProductDraft,
-    errors: &mut Vec<FieldError>,
-) {
+fn apply_measures(row: &mut product::Model, draft: &ProductDraft, errors: &mut Vec<FieldError>) {
     let measures = [
         ("length", draft.length, &mut row.length),
         ("width", draft.width, &mut row.width),
