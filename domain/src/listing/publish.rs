@@ -486,30 +486,35 @@ async fn write_item(
         }
         return Ok(saved);
     }
-    // Read before anything is created: an image that cannot be read fails the listing
-    // while Magento is still untouched.
+    create(client, input, extras).await
+}
+
+/// Creates a product in Magento with what only a create sends: type, status, url key,
+/// category link and images. The images are read before anything is created, so an
+/// image that cannot be read fails the listing while Magento is still untouched.
+async fn create(
+    client: &MagentoClient,
+    mut input: ProductInput,
+    extras: CreateExtras,
+) -> DomainResult<Product> {
     let images = fetch_images(&extras.images).await?;
-    let mut create = input;
-    create.type_id = Some(extras.type_id);
-    create.status = Some(if extras.enabled {
+    input.type_id = Some(extras.type_id);
+    input.status = Some(if extras.enabled {
         ProductStatus::Enabled
     } else {
         ProductStatus::Disabled
     });
     if let Some(url_key) = extras.url_key {
-        create = create.with_attribute("url_key", url_key);
+        input = input.with_attribute("url_key", url_key);
     }
     if let Some(category_id) = category_id(client, extras.category.as_deref()).await? {
         set_extension(
-            &mut create,
+            &mut input,
             "category_links",
             json!([{ "position": 0, "category_id": category_id.to_string() }]),
         );
     }
-    let created = client
-        .create_product(&create)
-        .await
-        .map_err(magento_error)?;
+    let created = client.create_product(&input).await.map_err(magento_error)?;
     upload_images(client, &created.sku, &extras.label, images).await?;
     Ok(created)
 }
@@ -1141,27 +1146,7 @@ async fn write_configurable(
             .await
             .map_err(magento_error);
     }
-    let images = fetch_images(&extras.images).await?;
-    let mut create = input;
-    create.type_id = Some(extras.type_id);
-    create.status = Some(if extras.enabled {
-        ProductStatus::Enabled
-    } else {
-        ProductStatus::Disabled
-    });
-    if let Some(category_id) = category_id(client, extras.category.as_deref()).await? {
-        set_extension(
-            &mut create,
-            "category_links",
-            json!([{ "position": 0, "category_id": category_id.to_string() }]),
-        );
-    }
-    let created = client
-        .create_product(&create)
-        .await
-        .map_err(magento_error)?;
-    upload_images(client, &created.sku, &extras.label, images).await?;
-    Ok(created)
+    create(client, input, extras).await
 }
 
 // ---- unlink and remove -----------------------------------------------------------------
