@@ -12,6 +12,7 @@ pub mod listing;
 pub mod page;
 pub mod products;
 pub mod reference;
+mod rows;
 pub mod sales;
 pub mod secrets;
 pub mod services;

@@ -358,6 +358,37 @@ async fn a_grouped_product_fails_alone_and_the_rest_arrive() {
 }
 
 #[tokio::test]
+async fn a_second_magento_product_with_the_same_sku_fails_and_leaves_the_first_alone() {
+    let shop = shop("pd_duplicate").await;
+    // We compare SKUs without regard to case, beyond ASCII too; a store can hold both
+    // of these (the sandbox, like some collations, folds ASCII letters only).
+    for (sku, name) in [("CAFÉ-MUG", "First Mug"), ("café-mug", "Second Mug")] {
+        shop.client()
+            .create_product(&ProductInput {
+                name: Some(name.to_owned()),
+                type_id: Some(ProductType::Simple),
+                attribute_set_id: Some(4),
+                price: Some(rust_decimal::Decimal::from(1)),
+                ..ProductInput::new(sku)
+            })
+            .await
+            .expect("product");
+    }
+    let job = shop.download().await;
+    assert_eq!(job.state, JobState::PartiallySucceeded, "{job:?}");
+    assert_eq!(job.failed_count, 1);
+    let items = shop.items(job.id).await;
+    assert_eq!(items["CAFÉ-MUG"].outcome, JobItemOutcome::Succeeded);
+    let second = &items["café-mug"];
+    assert_eq!(second.outcome, JobItemOutcome::Failed);
+    assert_eq!(second.error_code.as_deref(), Some("DUPLICATE_SKU"));
+    let products = shop.products().await;
+    assert_eq!(products.len(), 10, "one mug, not two");
+    assert_eq!(products["CAFÉ-MUG"].name, "First Mug", "the first one kept");
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn a_variant_whose_option_value_has_no_label_fails_alone() {
     let shop = shop("pd_no_label").await;
     let client = shop.client();
@@ -501,7 +532,7 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
         "pd_outage",
         SandboxOptions {
             generate: Some(GenerateSpec {
-                products: 1200,
+                products: 3000,
                 orders: 0,
                 seed: 3,
             }),
@@ -521,7 +552,7 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
     };
     ctx.job.attempts = 1;
     // Once the first pages are recorded, the store answers every catalog request with
-    // 503, for longer than the client retries.
+    // 503, for longer than the client retries (ten pages: more than are read ahead).
     let outage = async {
         loop {
             let recorded = job_item::Entity::find()
@@ -550,7 +581,7 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
         .await
         .expect("job");
     assert!(
-        partial.processed_count > 0 && partial.processed_count < 1200,
+        partial.processed_count > 0 && partial.processed_count < 3000,
         "{partial:?}"
     );
     common::sandbox_control(&shop.sandbox, "DELETE", "faults", serde_json::json!({})).await;
@@ -559,11 +590,11 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
     let job = jobs::get(&shop.db.db, shop.db.org_id, started.id)
         .await
         .expect("job");
-    assert_eq!(job.processed_count, 1200 + SEEDED as i32);
+    assert_eq!(job.processed_count, 3000 + SEEDED as i32);
     assert_eq!(job.failed_count, 0);
     let products = shop.products().await;
     let families = shop.families().await;
-    assert_eq!(products.len() + families.len(), 1200 + SEEDED);
+    assert_eq!(products.len() + families.len(), 3000 + SEEDED);
     assert_eq!(shop.listings().await.len(), products.len());
     shop.stop().await;
 }

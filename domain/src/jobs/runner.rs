@@ -57,6 +57,17 @@ pub enum RunOutcome {
     },
 }
 
+/// One job item's outcome, as a handler records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecord {
+    pub index: i32,
+    /// What the item is to the operator: a SKU, an order number…
+    pub key: String,
+    pub outcome: JobItemOutcome,
+    /// Error code and message of a failed or skipped item.
+    pub error: Option<(String, String)>,
+}
+
 /// What a handler sees: the claimed job and ways to report progress.
 pub struct JobContext {
     pub services: Services,
@@ -90,50 +101,103 @@ impl JobContext {
         error: Option<(&str, &str)>,
     ) -> DomainResult<()> {
         let txn = self.services.db.begin().await?;
+        let item = ItemRecord {
+            index,
+            key: key.to_owned(),
+            outcome,
+            error: error.map(|(code, message)| (code.to_owned(), message.to_owned())),
+        };
+        self.record_items(&txn, std::slice::from_ref(&item)).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records items inside the caller's transaction, so they are recorded exactly
+    /// when the caller's writes are: one insert, the counts bumped by the items not
+    /// recorded before (a retried attempt re-records nothing), one progress event.
+    pub async fn record_items<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        items: &[ItemRecord],
+    ) -> DomainResult<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let indexes: Vec<i32> = items.iter().map(|i| i.index).collect();
+        let keys: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
+        let outcomes: Vec<String> = items
+            .iter()
+            .map(|i| job_item_outcome(i.outcome).to_owned())
+            .collect();
+        // Blank for none; stored as NULL.
+        let codes: Vec<String> = items
+            .iter()
+            .map(|i| {
+                i.error
+                    .as_ref()
+                    .map_or_else(String::new, |(c, _)| c.clone())
+            })
+            .collect();
+        let messages: Vec<String> = items
+            .iter()
+            .map(|i| {
+                i.error
+                    .as_ref()
+                    .map_or_else(String::new, |(_, m)| truncate(m, 2000))
+            })
+            .collect();
         let inserted = txn
-            .execute_raw(Statement::from_sql_and_values(
+            .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "INSERT INTO job_items (job_id, item_index, item_key, outcome, error_code, error_message) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job_id, item_index) DO NOTHING",
+                 SELECT $1, i, k, o, NULLIF(c, ''), NULLIF(m, '') \
+                 FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(i, k, o, c, m) \
+                 ON CONFLICT (job_id, item_index) DO NOTHING RETURNING outcome",
                 [
                     self.job.id.into(),
-                    index.into(),
-                    key.to_owned().into(),
-                    job_item_outcome(outcome).into(),
-                    error.map(|(code, _)| code.to_owned()).into(),
-                    error.map(|(_, message)| truncate(message, 2000)).into(),
+                    indexes.into(),
+                    keys.into(),
+                    outcomes.into(),
+                    codes.into(),
+                    messages.into(),
                 ],
             ))
             .await?;
-        if inserted.rows_affected() == 1 {
-            let failed = i32::from(outcome == JobItemOutcome::Failed);
-            let updated = job::Entity::update_many()
-                .col_expr(
-                    job::Column::ProcessedCount,
-                    Expr::col(job::Column::ProcessedCount).add(1),
-                )
-                .col_expr(
-                    job::Column::FailedCount,
-                    Expr::col(job::Column::FailedCount).add(failed),
-                )
-                .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
-                .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
-                .filter(job::Column::Id.eq(self.job.id))
-                .exec_with_returning(&txn)
-                .await?;
-            if let Some(job) = updated.first() {
-                events::append(
-                    &txn,
-                    job.org_id,
-                    job.store_id,
-                    Some(job.id),
-                    "job.progress",
-                    progress_payload(job),
-                )
-                .await?;
+        let processed = i32::try_from(inserted.len()).unwrap_or(i32::MAX);
+        if processed == 0 {
+            return Ok(());
+        }
+        let mut failed = 0;
+        for row in &inserted {
+            if row.try_get::<String>("", "outcome")? == job_item_outcome(JobItemOutcome::Failed) {
+                failed += 1;
             }
         }
-        txn.commit().await?;
+        let updated = job::Entity::update_many()
+            .col_expr(
+                job::Column::ProcessedCount,
+                Expr::col(job::Column::ProcessedCount).add(processed),
+            )
+            .col_expr(
+                job::Column::FailedCount,
+                Expr::col(job::Column::FailedCount).add(failed),
+            )
+            .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
+            .filter(job::Column::Id.eq(self.job.id))
+            .exec_with_returning(txn)
+            .await?;
+        if let Some(job) = updated.first() {
+            events::append(
+                txn,
+                job.org_id,
+                job.store_id,
+                Some(job.id),
+                "job.progress",
+                progress_payload(job),
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -371,6 +435,12 @@ fn spawn_heartbeat(services: Services, job_id: Uuid) -> tokio::task::JoinHandle<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate("ééé", 3), "é…");
+        assert_eq!(truncate("short", 2000), "short");
+    }
 
     #[test]
     fn a_job_with_some_failed_items_partially_succeeds() {

@@ -2,19 +2,18 @@
 //! to its Magento product by a listing (MAPPINGS "Products (Magento → Stockbridge)",
 //! spec "Downloading Products").
 //!
-//! The catalog is read twice, page by page in `entity_id` order, and never held whole:
-//! a light scan (ids, SKUs, types, child links) fixes every product's item index, which
-//! child belongs to which configurable and which SKUs repeat; then the full products are
-//! read page by page, mapped, and each page is written with a handful of statements.
-//! A configurable becomes a family whose variants are its children (read from the page,
-//! or fetched by `entity_id in` when they sit on another page); a child is handled with
-//! its parent, wherever it comes in the catalog.
+//! The catalog is read once, page by page in `entity_id` order, and never held whole.
+//! A light search over the configurables alone first tells which child belongs to
+//! which configurable; a configurable becomes a family whose variants are its children
+//! (read from the pages at hand, or fetched by `entity_id in` when they sit elsewhere),
+//! and a child is handled with its parent, wherever it comes in the catalog. Each page
+//! is mapped and written with a handful of statements while the next one is read.
 //!
-//! Every Magento product is one job item (key: its SKU) at its scan position, so a
-//! retried attempt records the same items under the same indexes, and pages whose items
-//! an earlier attempt recorded are not read again. Products are matched by SKU (ignoring
-//! case) and families by SKU; a product or family already as Magento has it is not
-//! written (no `updated_at` bump), a listing already as it should be neither.
+//! Every Magento product is one job item, indexed by its `entity_id` and keyed by its
+//! SKU, so a retried attempt records the same items under the same indexes and skips
+//! those an earlier attempt recorded. Products are matched by SKU (ignoring case) and
+//! families by SKU; a product or family already as Magento has it is not written (no
+//! `updated_at` bump), a listing already as it should be neither.
 //!
 //! Choices where the spec is silent:
 //! - an existing product keeps its status ("List products as Draft" applies to products
@@ -22,19 +21,22 @@
 //!   (and a family's); new ones take Magento's;
 //! - a child linked to two configurables belongs to the first (lowest id); the second
 //!   family goes on without it;
-//! - of two Magento products with the same SKU (ignoring case) the first is downloaded,
-//!   the other is a failed item `DUPLICATE_SKU`;
+//! - of two Magento products with the same SKU (ignoring case) the first one met is
+//!   downloaded (catalog order, a configurable's children with their configurable), the
+//!   other is a failed item `DUPLICATE_SKU`;
+//! - a configurable created while the download runs becomes a family without variants;
+//!   the next download moves its children into it;
 //! - a variant whose option value has no label in the attribute's options fails
 //!   (`OPTION_VALUES_MISSING`); its family and siblings go on;
 //! - when a configurable cannot be downloaded its children fail with `PARENT_FAILED`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Instant;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, Set, Statement, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -52,13 +54,15 @@ use super::mapping::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, FieldError};
-use crate::events;
-use crate::jobs::{JobContext, JobFailure, JobKind};
+use crate::jobs::{ItemRecord, JobContext, JobFailure, JobItemOutcome, JobKind};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
+use crate::rows;
 use crate::stores;
 
 /// Magento's largest accepted page; fewer round trips for a large catalog.
 const PAGE_SIZE: u32 = 300;
+/// Pages read in the background while one is written.
+const READ_AHEAD: u32 = 3;
 /// Ids per `entity_id in` search, well inside URL length limits.
 const CHILD_CHUNK: usize = 100;
 
@@ -113,45 +117,22 @@ impl From<MappingError> for ItemError {
     }
 }
 
-/// What the light first pass learnt about the catalog.
+/// Which configurable each child belongs to, read before the products come from the
+/// configurables alone (a light search over a tenth of the catalog), so the catalog
+/// itself is read once and a child is handled with its parent wherever it comes.
 #[derive(Debug, Default)]
-struct Scan {
-    /// The ids of each page, in order.
-    pages: Vec<Vec<i64>>,
-    /// Item index (scan position) and SKU of every product.
-    products: HashMap<i64, (i32, String)>,
+struct Links {
     /// Child id → the configurable it belongs to (the first one linking it).
     parent_of: HashMap<i64, i64>,
-    /// Lower-cased SKU → the first product id carrying it.
-    sku_owner: HashMap<String, i64>,
 }
 
-impl Scan {
-    fn total(&self) -> i32 {
-        i32::try_from(self.products.len()).unwrap_or(i32::MAX)
+impl Links {
+    fn is_child(&self, id: i64) -> bool {
+        self.parent_of.contains_key(&id)
     }
 
-    fn index_of(&self, id: i64) -> Option<i32> {
-        self.products.get(&id).map(|(index, _)| *index)
-    }
-
-    fn key_of(&self, id: i64) -> String {
-        match self.products.get(&id) {
-            Some((_, sku)) if !sku.trim().is_empty() => sku.trim().to_owned(),
-            _ => format!("product {id}"),
-        }
-    }
-
-    /// The product that owns this SKU when `id` repeats an earlier product's SKU.
-    fn duplicate_of(&self, id: i64, sku: &str) -> Option<i64> {
-        let sku = sku.trim().to_lowercase();
-        if sku.is_empty() {
-            return None;
-        }
-        self.sku_owner
-            .get(&sku)
-            .copied()
-            .filter(|owner| *owner != id)
+    fn is_child_of(&self, child: i64, parent: i64) -> bool {
+        self.parent_of.get(&child) == Some(&parent)
     }
 }
 
@@ -159,50 +140,85 @@ fn criteria() -> SearchCriteria {
     SearchCriteria::new().sort("entity_id", true)
 }
 
-async fn scan(client: &MagentoClient) -> DomainResult<Scan> {
-    let light = criteria().fields(
-        "items[id,sku,type_id,extension_attributes[configurable_product_links]],total_count",
-    );
-    let mut scan = Scan::default();
+async fn configurable_links(client: &MagentoClient) -> DomainResult<Links> {
+    let light = criteria()
+        .filter("type_id", ProductType::Configurable.code(), "eq")
+        .fields(
+            "items[id,sku,type_id,extension_attributes[configurable_product_links]],total_count",
+        );
+    let mut links = Links::default();
     let mut page = 1;
     loop {
         let (items, total) = client.products_page(light.clone(), page).await?;
-        let mut ids = Vec::with_capacity(items.len());
-        for product in items {
-            if scan.products.contains_key(&product.id) {
-                continue;
+        for product in &items {
+            for child in product.configurable_child_ids() {
+                links.parent_of.entry(*child).or_insert(product.id);
             }
-            let index = scan.total();
-            ids.push(product.id);
-            let sku = product.sku.trim().to_lowercase();
-            if !sku.is_empty() {
-                scan.sku_owner.entry(sku).or_insert(product.id);
-            }
-            if product.type_id == ProductType::Configurable {
-                for child in product.configurable_child_ids() {
-                    scan.parent_of.entry(*child).or_insert(product.id);
-                }
-            }
-            scan.products.insert(product.id, (index, product.sku));
         }
-        scan.pages.push(ids);
-        if u64::from(page) * u64::from(client.page_size()) >= total {
+        if items.is_empty() || u64::from(page) * u64::from(client.page_size()) >= total {
             break;
         }
         page += 1;
     }
     // A configurable linking itself is ignored; one that is itself a child fails as a
     // variant of its parent, so its own children are downloaded as products of their own.
-    scan.parent_of.retain(|child, parent| child != parent);
-    let nested: HashSet<i64> = scan
+    links.parent_of.retain(|child, parent| child != parent);
+    let nested: HashSet<i64> = links
         .parent_of
         .values()
-        .filter(|parent| scan.parent_of.contains_key(parent))
+        .filter(|parent| links.parent_of.contains_key(parent))
         .copied()
         .collect();
-    scan.parent_of.retain(|_, parent| !nested.contains(parent));
-    Ok(scan)
+    links.parent_of.retain(|_, parent| !nested.contains(parent));
+    Ok(links)
 }
+
+/// The job item of a Magento product: its `entity_id`, so that a retried attempt (or a
+/// catalog that changed meanwhile) records every product under the same index.
+fn item_index(id: i64) -> Result<i32, JobFailure> {
+    i32::try_from(id).map_err(|_| {
+        JobFailure::Permanent(format!(
+            "Magento product id {id} is beyond the ids a job item can record"
+        ))
+    })
+}
+
+fn item_key(product: &Product) -> String {
+    match product.sku.trim() {
+        "" => format!("product {}", product.id),
+        sku => sku.to_owned(),
+    }
+}
+
+/// The first Magento product met with each SKU (compared without regard to case): a
+/// later one with the same SKU fails instead of overwriting the first one's product.
+#[derive(Debug, Default)]
+struct SkuOwners(HashMap<String, i64>);
+
+impl SkuOwners {
+    /// What an earlier attempt recorded owns its SKUs still (but a duplicate owns none).
+    fn recorded(items: &HashMap<i32, Recorded>) -> Self {
+        let mut owners = Self::default();
+        for (index, item) in items {
+            if item.error_code.as_deref() != Some(DUPLICATE_SKU) {
+                owners.claim(i64::from(*index), &item.key);
+            }
+        }
+        owners
+    }
+
+    /// The product that owns this SKU when it is not `id`; else `id` owns it from now.
+    fn claim(&mut self, id: i64, sku: &str) -> Option<i64> {
+        let sku = sku.trim().to_lowercase();
+        if sku.is_empty() {
+            return None;
+        }
+        let owner = *self.0.entry(sku).or_insert(id);
+        (owner != id).then_some(owner)
+    }
+}
+
+const DUPLICATE_SKU: &str = "DUPLICATE_SKU";
 
 /// What every page needs, looked up once per job.
 struct Context {
@@ -390,11 +406,12 @@ struct PagePlan {
 async fn plan_page(
     ctx: &mut Context,
     client: &MagentoClient,
-    scan: &Scan,
+    links: &Links,
+    owners: &mut SkuOwners,
     items: &[Product],
     neighbours: &[&[Product]],
     done: &HashSet<i32>,
-) -> DomainResult<PagePlan> {
+) -> Result<PagePlan, JobFailure> {
     let mut plan = PagePlan::default();
     // Children are usually next to their configurable (just before or after it), so
     // the pages read before and after this one hold most of those this page lacks.
@@ -407,9 +424,14 @@ async fn plan_page(
     // Children of this page's configurables that sit on pages not at hand.
     let mut missing: Vec<i64> = items
         .iter()
-        .filter(|p| p.type_id == ProductType::Configurable && !scan.parent_of.contains_key(&p.id))
-        .flat_map(|p| p.configurable_child_ids().iter().copied())
-        .filter(|id| !page.contains_key(id) && scan.index_of(*id).is_some())
+        .filter(|p| p.type_id == ProductType::Configurable && !links.is_child(p.id))
+        .flat_map(|p| {
+            p.configurable_child_ids()
+                .iter()
+                .copied()
+                .filter(|child| links.is_child_of(*child, p.id))
+        })
+        .filter(|id| !page.contains_key(id))
         .collect();
     missing.sort_unstable();
     missing.dedup();
@@ -422,20 +444,19 @@ async fn plan_page(
             .join(",");
         let found = client
             .products(SearchCriteria::new().filter("entity_id", &ids, "in"))
-            .await?;
+            .await
+            .map_err(DomainError::from)?;
         fetched.extend(found.into_iter().map(|p| (p.id, p)));
     }
+    let child_of_page = |id: &i64| page.get(id).copied().or_else(|| fetched.get(id));
 
     for product in items {
-        let Some(index) = scan.index_of(product.id) else {
-            // Created since the scan: the next download takes it.
-            continue;
-        };
-        if scan.parent_of.contains_key(&product.id) || done.contains(&index) {
+        let index = item_index(product.id)?;
+        if links.is_child(product.id) || done.contains(&index) {
             continue;
         }
-        let key = scan.key_of(product.id);
-        let mapped = match scan.duplicate_of(product.id, &product.sku) {
+        let key = item_key(product);
+        let mapped = match owners.claim(product.id, &product.sku) {
             Some(owner) => Err(duplicate(product, owner)),
             None => map_product(product, &ctx.mapping).map_err(ItemError::from),
         };
@@ -443,12 +464,11 @@ async fn plan_page(
             Err(err) => {
                 if product.type_id == ProductType::Configurable {
                     for child in product.configurable_child_ids() {
-                        if scan.parent_of.get(child) == Some(&product.id)
-                            && let Some(child_index) = scan.index_of(*child)
-                        {
+                        if links.is_child_of(*child, product.id) {
                             plan.outcomes.push(Outcome {
-                                index: child_index,
-                                key: scan.key_of(*child),
+                                index: item_index(*child)?,
+                                key: child_of_page(child)
+                                    .map_or_else(|| format!("product {child}"), item_key),
                                 error: Some(ItemError::new(
                                     "PARENT_FAILED",
                                     format!(
@@ -476,21 +496,17 @@ async fn plan_page(
             Ok(MappedProduct::Family(family)) => {
                 let family_key = family.family.sku.to_lowercase();
                 for child_id in &family.child_ids {
-                    if scan.parent_of.get(child_id) != Some(&product.id) {
+                    if !links.is_child_of(*child_id, product.id) {
                         continue;
                     }
-                    let Some(child_index) = scan.index_of(*child_id) else {
+                    let child_index = item_index(*child_id)?;
+                    if done.contains(&child_index) {
                         continue;
-                    };
-                    let child_key = scan.key_of(*child_id);
-                    let Some(child) = page
-                        .get(child_id)
-                        .copied()
-                        .or_else(|| fetched.get(child_id))
-                    else {
+                    }
+                    let Some(child) = child_of_page(child_id) else {
                         plan.outcomes.push(Outcome {
                             index: child_index,
-                            key: child_key,
+                            key: format!("product {child_id}"),
                             error: Some(ItemError::new(
                                 "NOT_FOUND",
                                 format!(
@@ -500,7 +516,8 @@ async fn plan_page(
                         });
                         continue;
                     };
-                    if let Some(owner) = scan.duplicate_of(child.id, &child.sku) {
+                    let child_key = item_key(child);
+                    if let Some(owner) = owners.claim(child.id, &child.sku) {
                         plan.outcomes.push(Outcome {
                             index: child_index,
                             key: child_key,
@@ -547,7 +564,7 @@ async fn plan_page(
 
 fn duplicate(product: &Product, owner: i64) -> ItemError {
     ItemError::new(
-        "DUPLICATE_SKU",
+        DUPLICATE_SKU,
         format!(
             "Magento product id {} has the SKU {} of Magento product id {owner} (SKUs are compared without regard to case)",
             product.id,
@@ -568,12 +585,8 @@ struct Saved {
 
 /// Writes one page's plan: families, products (new ones in one statement, changed ones
 /// one by one), listings, and records every item's outcome.
-async fn write_page(
-    db: &sea_orm::DatabaseConnection,
-    ctx: &Context,
-    job: &job::Model,
-    plan: PagePlan,
-) -> DomainResult<()> {
+async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainResult<()> {
+    let db = &job.services.db;
     let PagePlan {
         families,
         products,
@@ -835,7 +848,8 @@ async fn write_page(
         });
     }
     outcomes.extend(link_listings(&txn, ctx, saved).await?);
-    record_items(&txn, job, &outcomes).await?;
+    let records: Vec<ItemRecord> = outcomes.into_iter().map(Outcome::into_record).collect();
+    job.record_items(&txn, &records).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -850,6 +864,21 @@ fn saved_of(planned: &Planned, product_id: Uuid) -> Saved {
         parent_id: planned.variant.as_ref().map(|(_, _, parent)| *parent),
     }
 }
+
+const NEW_LISTING_COLUMNS: &[rows::Column] = &[
+    ("id", "uuid"),
+    ("org_id", "uuid"),
+    ("store_id", "uuid"),
+    ("product_id", "uuid"),
+    ("status", "text"),
+    ("magento_product_id", "bigint"),
+    ("magento_parent_id", "bigint"),
+    ("magento_sku", "text"),
+    ("magento_type", "text"),
+    ("attribute_set", "text"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+];
 
 /// Lists each saved product in the store: one lookup, new listings in one statement,
 /// changed ones one by one, unchanged ones not at all.
@@ -924,21 +953,20 @@ async fn link_listings<C: ConnectionTrait>(
                 None
             }
             (None, _) => {
-                inserts.push(listing::ActiveModel {
-                    id: Set(Uuid::new_v4()),
-                    org_id: Set(ctx.org_id),
-                    store_id: Set(ctx.store_id),
-                    product_id: Set(item.product_id),
-                    status: Set(ListingStatus::Listed),
-                    magento_product_id: Set(Some(magento_id)),
-                    magento_parent_id: Set(item.parent_id),
-                    magento_sku: Set(Some(item.magento_sku.clone())),
-                    magento_type: Set(Some(item.listing.type_id.code().to_owned())),
-                    attribute_set: Set(item.listing.attribute_set.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                });
+                inserts.push(json!({
+                    "id": Uuid::new_v4().to_string(),
+                    "org_id": ctx.org_id.to_string(),
+                    "store_id": ctx.store_id.to_string(),
+                    "product_id": item.product_id.to_string(),
+                    "status": ListingStatus::Listed.to_value(),
+                    "magento_product_id": magento_id,
+                    "magento_parent_id": item.parent_id,
+                    "magento_sku": item.magento_sku,
+                    "magento_type": item.listing.type_id.code(),
+                    "attribute_set": item.listing.attribute_set,
+                    "created_at": rows::instant(now),
+                    "updated_at": rows::instant(now),
+                }));
                 None
             }
         };
@@ -949,138 +977,58 @@ async fn link_listings<C: ConnectionTrait>(
         });
     }
     if !inserts.is_empty() {
-        listing::Entity::insert_many(inserts).exec(db).await?;
+        // Stock sync on and no product buffer: the columns' defaults.
+        db.execute_raw(rows::insert_rows("listings", NEW_LISTING_COLUMNS, inserts))
+            .await?;
     }
     Ok(outcomes)
 }
 
-/// Records a page's items in one statement and bumps the job's counts by those not
-/// recorded before (a retried attempt re-records nothing), with one progress event.
-async fn record_items<C: ConnectionTrait>(
-    txn: &C,
-    job: &job::Model,
-    outcomes: &[Outcome],
-) -> DomainResult<()> {
-    if outcomes.is_empty() {
-        return Ok(());
-    }
-    let indexes: Vec<i32> = outcomes.iter().map(|o| o.index).collect();
-    let keys: Vec<String> = outcomes.iter().map(|o| o.key.clone()).collect();
-    let results: Vec<String> = outcomes
-        .iter()
-        .map(|o| {
-            if o.error.is_some() {
-                "failed"
+impl Outcome {
+    fn into_record(self) -> ItemRecord {
+        ItemRecord {
+            index: self.index,
+            key: self.key,
+            outcome: if self.error.is_some() {
+                JobItemOutcome::Failed
             } else {
-                "succeeded"
-            }
-            .to_owned()
-        })
-        .collect();
-    // Blank for a success; stored as NULL.
-    let codes: Vec<String> = outcomes
-        .iter()
-        .map(|o| {
-            o.error
-                .as_ref()
-                .map_or_else(String::new, |e| e.code.to_owned())
-        })
-        .collect();
-    let messages: Vec<String> = outcomes
-        .iter()
-        .map(|o| {
-            o.error
-                .as_ref()
-                .map_or_else(String::new, |e| truncate(&e.message, 2000))
-        })
-        .collect();
-    let inserted = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO job_items (job_id, item_index, item_key, outcome, error_code, error_message) \
-             SELECT $1, i, k, o, NULLIF(c, ''), NULLIF(m, '') \
-             FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(i, k, o, c, m) \
-             ON CONFLICT (job_id, item_index) DO NOTHING RETURNING outcome",
-            [
-                job.id.into(),
-                indexes.into(),
-                keys.into(),
-                results.into(),
-                codes.into(),
-                messages.into(),
-            ],
-        ))
-        .await?;
-    let processed = i32::try_from(inserted.len()).unwrap_or(i32::MAX);
-    let mut failed = 0;
-    for row in &inserted {
-        if row.try_get::<String>("", "outcome")? == "failed" {
-            failed += 1;
+                JobItemOutcome::Succeeded
+            },
+            error: self.error.map(|e| (e.code.to_owned(), e.message)),
         }
     }
-    if processed > 0 {
-        let updated = job::Entity::update_many()
-            .col_expr(
-                job::Column::ProcessedCount,
-                Expr::col(job::Column::ProcessedCount).add(processed),
-            )
-            .col_expr(
-                job::Column::FailedCount,
-                Expr::col(job::Column::FailedCount).add(failed),
-            )
-            .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
-            .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
-            .filter(job::Column::Id.eq(job.id))
-            .exec_with_returning(txn)
-            .await?;
-        if let Some(job) = updated.first() {
-            events::append(
-                txn,
-                job.org_id,
-                job.store_id,
-                Some(job.id),
-                "job.progress",
-                json!({
-                    "state": job.state,
-                    "phase": job.phase,
-                    "totalCount": job.total_count,
-                    "processedCount": job.processed_count,
-                    "failedCount": job.failed_count,
-                }),
-            )
-            .await?;
-        }
-    }
-    Ok(())
 }
 
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+/// An item an earlier attempt of this job recorded.
+#[derive(Debug)]
+struct Recorded {
+    key: String,
+    error_code: Option<String>,
 }
 
-/// The item indexes an earlier attempt of this job recorded.
-async fn recorded_indexes(ctx: &JobContext) -> DomainResult<HashSet<i32>> {
+async fn recorded_items(ctx: &JobContext) -> DomainResult<HashMap<i32, Recorded>> {
     if ctx.job.attempts <= 1 {
-        return Ok(HashSet::new());
+        return Ok(HashMap::new());
     }
     let rows = ctx
         .services
         .db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT item_index FROM job_items WHERE job_id = $1",
+            "SELECT item_index, item_key, error_code FROM job_items WHERE job_id = $1",
             [ctx.job.id.into()],
         ))
         .await?;
     rows.iter()
-        .map(|row| Ok(row.try_get::<i32>("", "item_index")?))
+        .map(|row| {
+            Ok((
+                row.try_get::<i32>("", "item_index")?,
+                Recorded {
+                    key: row.try_get("", "item_key")?,
+                    error_code: row.try_get("", "error_code")?,
+                },
+            ))
+        })
         .collect()
 }
 
@@ -1106,34 +1054,21 @@ impl Drop for Prefetch {
 }
 
 /// The `PRODUCTS_DOWNLOAD` handler. Reads are retried by the client, then by the job (a
-/// transient failure); a retried attempt skips pages whose items are all recorded and
-/// finds everything else already saved, so it writes nothing twice.
+/// transient failure); a retried attempt skips the items already recorded and finds
+/// everything else already saved, so it writes nothing twice.
 pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
     let client = client.with_page_size(PAGE_SIZE);
     ctx.set_phase("reading the store's categories and settings", None)
         .await?;
     let mut context = context(ctx, &store, &client).await?;
-    ctx.set_phase("scanning the catalog", None).await?;
-    let scan = scan(&client).await?;
-    ctx.set_phase("downloading products", Some(scan.total()))
+    ctx.set_phase("reading the configurable products' children", None)
         .await?;
-    let done = recorded_indexes(ctx).await?;
-    // A page of children only (or of items recorded by an earlier attempt) has nothing
-    // left to do: children come with their configurable.
-    let pages: Vec<u32> = scan
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, ids)| {
-            !ids.iter().all(|id| {
-                scan.index_of(*id)
-                    .is_some_and(|index| done.contains(&index))
-                    || scan.parent_of.contains_key(id)
-            })
-        })
-        .map(|(at, _)| u32::try_from(at + 1).unwrap_or(u32::MAX))
-        .collect();
+    let links = configurable_links(&client).await?;
+    let recorded = recorded_items(ctx).await?;
+    let mut owners = SkuOwners::recorded(&recorded);
+    let done: HashSet<i32> = recorded.into_keys().collect();
+
     let full = criteria();
     let fetch = |page: u32| {
         let (client, criteria) = (client.clone(), full.clone());
@@ -1141,39 +1076,58 @@ pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
             client.products_page(criteria, page).await
         }))
     };
-    // A window of three pages: the one written, the one before (read already) and the
-    // one after (read already, while the one before was written); the page after that
-    // is read while this one is written.
-    let read = |page: Option<&u32>| page.map(|page| fetch(*page));
+    let (mut current, total) = fetch(1).wait().await?;
+    // Products created after this first page are for the next download.
+    let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    ctx.set_phase(
+        "downloading products",
+        Some(i32::try_from(total).unwrap_or(i32::MAX)),
+    )
+    .await?;
+    // Around the page written, the one before and the one after are at hand (children
+    // sit next to their configurable); the next few are read meanwhile, in parallel:
+    // reading a page takes the store longer than writing one takes us.
+    let read = |page: u32| (page <= pages).then(|| fetch(page));
+    let mut ahead: VecDeque<Prefetch> = (2..=READ_AHEAD + 1).filter_map(read).collect();
     let mut previous: Vec<Product> = Vec::new();
-    let mut current = match read(pages.first()) {
-        Some(first) => first.wait().await?.0,
-        None => Vec::new(),
-    };
-    let mut following = match read(pages.get(1)) {
-        Some(second) => second.wait().await?.0,
-        None => Vec::new(),
-    };
-    for (at, _) in pages.iter().enumerate() {
+    let mut following = next_page(&mut ahead).await?;
+    for page in 1..=pages {
         ctx.check_cancelled().await?;
-        let ahead = read(pages.get(at + 2));
+        ahead.extend(read(page + READ_AHEAD + 1));
+        let started = Instant::now();
         let plan = plan_page(
             &mut context,
             &client,
-            &scan,
+            &links,
+            &mut owners,
             &current,
             &[&previous, &following],
             &done,
         )
         .await?;
-        write_page(&ctx.services.db, &context, &ctx.job, plan).await?;
+        let planned = started.elapsed();
+        write_page(ctx, &context, plan).await?;
+        let written = started.elapsed() - planned;
         previous = std::mem::replace(&mut current, following);
-        following = match ahead {
-            Some(page) => page.wait().await?.0,
-            None => Vec::new(),
-        };
+        following = next_page(&mut ahead).await?;
+        tracing::debug!(
+            page,
+            plan_ms = planned.as_millis(),
+            write_ms = written.as_millis(),
+            read_wait_ms = (started.elapsed() - planned - written).as_millis(),
+            "download page written"
+        );
     }
     Ok(())
+}
+
+async fn next_page(ahead: &mut VecDeque<Prefetch>) -> Result<Vec<Product>, JobFailure> {
+    match ahead.pop_front() {
+        Some(page) => Ok(page.wait().await?.0),
+        None => Ok(Vec::new()),
+    }
 }
 
 #[cfg(test)]
@@ -1197,18 +1151,33 @@ mod tests {
 
     #[test]
     fn a_repeated_sku_points_at_its_first_owner() {
-        let scan = Scan {
-            sku_owner: HashMap::from([("tee-s".to_owned(), 5)]),
-            ..Scan::default()
-        };
-        assert_eq!(scan.duplicate_of(9, " TEE-S "), Some(5));
-        assert_eq!(scan.duplicate_of(5, "tee-s"), None);
-        assert_eq!(scan.duplicate_of(9, ""), None);
+        let mut owners = SkuOwners::default();
+        assert_eq!(owners.claim(5, "Tee-S"), None);
+        assert_eq!(owners.claim(9, " TEE-S "), Some(5));
+        assert_eq!(owners.claim(5, "tee-s"), None, "the owner itself again");
+        assert_eq!(owners.claim(9, ""), None, "no SKU, nothing to repeat");
     }
 
     #[test]
-    fn long_messages_are_cut_at_a_character_boundary() {
-        let cut = truncate("ééé", 3);
-        assert_eq!(cut, "é…");
+    fn an_earlier_attempts_items_keep_their_skus_but_a_duplicate_owns_none() {
+        let recorded = HashMap::from([
+            (
+                5,
+                Recorded {
+                    key: "Tee-S".into(),
+                    error_code: None,
+                },
+            ),
+            (
+                7,
+                Recorded {
+                    key: "Mug".into(),
+                    error_code: Some(DUPLICATE_SKU.into()),
+                },
+            ),
+        ]);
+        let mut owners = SkuOwners::recorded(&recorded);
+        assert_eq!(owners.claim(9, "tee-s"), Some(5));
+        assert_eq!(owners.claim(11, "mug"), None);
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Set, Statement};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, EntityTrait, Statement};
+use serde_json::json;
 use uuid::Uuid;
 
 use entities::enums::{ProductKind, ProductStatus};
@@ -17,6 +18,7 @@ use entities::{product, product_family, product_price};
 use super::ProductDraft;
 use super::write::{apply_plain_fields, check_prices};
 use crate::error::{DomainResult, ErrorCode, FieldError};
+use crate::rows::{Column, insert_rows};
 
 /// A product row ready to insert, with its prices.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,28 +217,90 @@ pub async fn insert_products<C: ConnectionTrait>(
     if products.is_empty() {
         return Ok(());
     }
-    let rows = products.iter().map(|p| {
-        let mut active: product::ActiveModel = p.row.clone().into();
-        active = sea_orm::ActiveModelTrait::reset_all(active);
-        active
-    });
-    product::Entity::insert_many(rows).exec(db).await?;
-    let prices: Vec<product_price::ActiveModel> = products
+    let rows = products.iter().map(|p| product_json(&p.row)).collect();
+    db.execute_raw(insert_rows("products", PRODUCT_COLUMNS, rows))
+        .await?;
+    let prices: Vec<serde_json::Value> = products
         .iter()
         .flat_map(|p| {
-            p.prices
-                .iter()
-                .map(|(tier, price)| product_price::ActiveModel {
-                    product_id: Set(p.row.id),
-                    tier: Set(*tier),
-                    price: Set(*price),
-                })
+            p.prices.iter().map(|(tier, price)| {
+                json!({ "product_id": p.row.id.to_string(), "tier": tier, "price": price.to_string() })
+            })
         })
         .collect();
     if !prices.is_empty() {
-        product_price::Entity::insert_many(prices).exec(db).await?;
+        db.execute_raw(insert_rows(
+            "product_prices",
+            &[
+                ("product_id", "uuid"),
+                ("tier", "smallint"),
+                ("price", "numeric"),
+            ],
+            prices,
+        ))
+        .await?;
     }
     Ok(())
+}
+
+const PRODUCT_COLUMNS: &[Column] = &[
+    ("id", "uuid"),
+    ("org_id", "uuid"),
+    ("sku", "text"),
+    ("name", "text"),
+    ("description", "text"),
+    ("kind", "text"),
+    ("status", "text"),
+    ("category", "text"),
+    ("brand", "text"),
+    ("tags", "jsonb"),
+    ("attribute_set", "text"),
+    ("family_id", "uuid"),
+    ("option1_value", "text"),
+    ("option2_value", "text"),
+    ("option3_value", "text"),
+    ("length", "numeric"),
+    ("width", "numeric"),
+    ("height", "numeric"),
+    ("weight", "numeric"),
+    ("images", "jsonb"),
+    ("default_location_id", "uuid"),
+    ("sale_tax_rule_id", "uuid"),
+    ("auto_assembly", "boolean"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+];
+
+fn product_json(row: &product::Model) -> serde_json::Value {
+    let decimal = |d: Option<Decimal>| d.map(|d| d.to_string());
+    let uuid = |u: Option<Uuid>| u.map(|u| u.to_string());
+    json!({
+        "id": row.id.to_string(),
+        "org_id": row.org_id.to_string(),
+        "sku": row.sku,
+        "name": row.name,
+        "description": row.description,
+        "kind": row.kind.to_value(),
+        "status": row.status.to_value(),
+        "category": row.category,
+        "brand": row.brand,
+        "tags": row.tags,
+        "attribute_set": row.attribute_set,
+        "family_id": uuid(row.family_id),
+        "option1_value": row.option1_value,
+        "option2_value": row.option2_value,
+        "option3_value": row.option3_value,
+        "length": decimal(row.length),
+        "width": decimal(row.width),
+        "height": decimal(row.height),
+        "weight": decimal(row.weight),
+        "images": row.images,
+        "default_location_id": uuid(row.default_location_id),
+        "sale_tax_rule_id": uuid(row.sale_tax_rule_id),
+        "auto_assembly": row.auto_assembly,
+        "created_at": crate::rows::instant(row.created_at),
+        "updated_at": crate::rows::instant(row.updated_at),
+    })
 }
 
 /// The rows of `table` (products or families) with any of `skus`, ignoring case. One
