@@ -713,7 +713,8 @@ fn push_to(object: &mut Value, key: &str, value: Value) {
 
 /// `POST configurable-products/{sku}/child`: links a child, as Magento's link management
 /// does: refused when linked already, when the parent has no options, or when the child
-/// lacks a value for one of them.
+/// lacks a value for one of them. Each option's values then cover the child's value:
+/// Magento reads a configurable's option values from its linked children.
 pub(crate) fn add_configurable_child(
     shop: &mut Shop,
     raw_sku: &str,
@@ -756,14 +757,48 @@ pub(crate) fn add_configurable_child(
             ));
         }
     }
+    let child_values: Vec<(i64, i64)> = SUPER_ATTRIBUTES
+        .iter()
+        .filter_map(|(id, code)| Some((*id, value_index_of(custom_attribute(child, code)?)?)))
+        .collect();
     let parent = &mut shop.products[parent_index];
     push_to(
         &mut parent["extension_attributes"],
         "configurable_product_links",
         json!(child_id),
     );
+    if let Some(options) =
+        parent["extension_attributes"]["configurable_product_options"].as_array_mut()
+    {
+        for option in options {
+            let Some((_, value)) = child_values
+                .iter()
+                .find(|(id, _)| Some(*id) == attribute_id_of(option))
+            else {
+                continue;
+            };
+            let covered = option["values"].as_array().is_some_and(|values| {
+                values
+                    .iter()
+                    .any(|v| value_index_of(&v["value_index"]) == Some(*value))
+            });
+            if !covered {
+                push_to(option, "values", json!({ "value_index": value }));
+            }
+        }
+    }
     parent["updated_at"] = Value::String(now());
     Ok(Value::Bool(true))
+}
+
+/// A select attribute's value or an option's `value_index`: an option id, as a number or
+/// a numeric string.
+fn value_index_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// `DELETE configurable-products/{sku}/children/{childSku}`.
@@ -1042,6 +1077,44 @@ mod tests {
         assert_eq!(sniff_image(&[0xff, 0xd8, 0xff, 0xe0]), Some("image/jpeg"));
         assert_eq!(sniff_image(b"GIF89a..."), Some("image/gif"));
         assert_eq!(sniff_image(b"hello"), None);
+    }
+
+    #[test]
+    fn a_linked_childs_values_join_the_configurables_option_values() {
+        let mut seed = crate::seed::seed("http://sandbox.test", chrono::Utc::now());
+        let mut shop = Shop::from_seed(&mut seed);
+        shop.products.push(json!({
+            "id": 900, "sku": "HT-TEE-L-Slate", "type_id": "simple",
+            "custom_attributes": [
+                {"attribute_code": "color", "value": "61"},
+                {"attribute_code": "size", "value": "169"},
+            ],
+        }));
+        add_configurable_child(&mut shop, "HT-TEE", br#"{"childSku": "HT-TEE-L-Slate"}"#)
+            .expect("linked");
+        let options = configurable_options(&shop, "HT-TEE").expect("options");
+        let values = |attribute: &str| -> Vec<Value> {
+            options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|o| o["attribute_id"] == attribute)
+                .map(|o| o["values"].as_array().cloned().unwrap_or_default())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            values("144"),
+            [
+                json!({"value_index": 167}),
+                json!({"value_index": 168}),
+                json!({"value_index": 169})
+            ]
+        );
+        assert_eq!(
+            values("93"),
+            [json!({"value_index": 58}), json!({"value_index": 61})],
+            "a value it had already is not repeated"
+        );
     }
 
     #[test]

@@ -37,6 +37,22 @@ fn codes(payload: &Value) -> Vec<String> {
     codes
 }
 
+/// The store's catalogue: every product with its listing status.
+async fn catalog(shop: &Shop) -> Vec<Value> {
+    let data = shop
+        .gql
+        .data(
+            "query($id: ID!) { store(id: $id) { catalog(first: 100) { nodes {
+                product { sku } status magentoProductId } } } }",
+            json!({ "id": shop.store }),
+        )
+        .await;
+    data["store"]["catalog"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("catalogue: {data}"))
+}
+
 #[tokio::test]
 async fn listing_needs_a_description_an_image_a_default_location_and_an_attribute_set() {
     let shop = shop("listing_prereqs").await;
@@ -232,6 +248,46 @@ async fn listing_twice_updates_the_same_magento_product() {
 }
 
 #[tokio::test]
+async fn two_concurrent_listings_of_one_product_make_one_magento_product_and_one_listing() {
+    let shop = shop("listing_concurrent").await;
+    let bolt = shop.product("BOLT", json!({})).await;
+
+    let (first, second) = tokio::join!(shop.list(&bolt, json!({})), shop.list(&bolt, json!({})));
+
+    for payload in [&first, &second] {
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        assert_eq!(payload["listing"]["status"], "LISTED", "{payload}");
+    }
+    assert_eq!(
+        first["listing"]["magentoProductId"],
+        second["listing"]["magentoProductId"]
+    );
+    let found = shop
+        .magento
+        .products(SearchCriteria::new().filter("sku", "BOLT", "eq"))
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 1, "one product in Magento");
+    assert_eq!(
+        shop.in_magento("BOLT").await.media_gallery_entries.len(),
+        1,
+        "created once: the second call updated it, sending no images"
+    );
+    let entries: Vec<Value> = catalog(&shop)
+        .await
+        .into_iter()
+        .filter(|n| n["product"]["sku"] == "BOLT")
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["status"], "LISTED");
+    assert_eq!(
+        entries[0]["magentoProductId"].as_i64(),
+        Some(found[0].id),
+        "the one listing links the one Magento product"
+    );
+}
+
+#[tokio::test]
 async fn unlink_breaks_the_link_and_keeps_both_products() {
     let shop = shop("listing_unlink").await;
     let bolt = shop.product("BOLT", json!({})).await;
@@ -415,6 +471,77 @@ async fn listing_another_variant_updates_the_family_without_duplicating_it() {
             .expect("options")
             .len(),
         2
+    );
+}
+
+/// Another variant in the family of `sibling`, with these option values.
+async fn add_variant(shop: &Shop, sibling: &str, sku: &str, values: [&str; 2]) -> String {
+    let read = shop
+        .gql
+        .data(
+            "query($id: ID!) { product(id: $id) { family { id } } }",
+            json!({ "id": sibling }),
+        )
+        .await;
+    let family_id = read["product"]["family"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("family: {read}"))
+        .to_owned();
+    shop.product(
+        sku,
+        json!({
+            "name": "Lotus Tee",
+            "attributeSet": "Top",
+            "family": { "familyId": family_id, "optionValues": values },
+        }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_variant_with_a_new_option_value_joins_the_listed_configurable_with_that_value() {
+    let shop = shop("listing_family_new_value").await;
+    let variants = tee_family(&shop).await;
+    shop.listed(&variants[0], json!({})).await;
+    let sage = add_variant(&shop, &variants[0], "LT-TEE-SAGE-M", ["Sage", "M"]).await;
+
+    let listing = shop.listed(&sage, json!({})).await;
+
+    let color = shop
+        .magento
+        .product_attribute("color")
+        .await
+        .expect("color");
+    let sage_value = color
+        .option_by_label("Sage")
+        .expect("Sage is an option of color")
+        .value
+        .clone();
+    let child = shop.in_magento("LT-TEE-SAGE-M").await;
+    assert_eq!(child.text_attribute("color"), Some(sage_value.as_str()));
+    let parent = shop.in_magento("LT-TEE").await;
+    assert_eq!(listing["magentoParentId"].as_i64(), Some(parent.id));
+    assert!(
+        parent.configurable_child_ids().contains(&child.id),
+        "linked: {:?}",
+        parent.configurable_child_ids()
+    );
+    let options = shop
+        .magento
+        .configurable_options("LT-TEE")
+        .await
+        .expect("options");
+    let color_values: Vec<String> = options
+        .iter()
+        .find(|o| o.attribute_id == color.attribute_id)
+        .expect("a color option")
+        .values
+        .iter()
+        .map(|v| v.value_index.to_string())
+        .collect();
+    assert!(
+        color_values.contains(&sage_value),
+        "{sage_value} among {color_values:?}"
     );
 }
 

@@ -199,6 +199,26 @@ impl Shop {
         source_item(&self.magento, sku).await
     }
 
+    /// Waits until the stock watcher has pushed `quantity` of `sku` to the default
+    /// source and the catalogue shows that push.
+    async fn pushed(&self, sku: &str, quantity: Decimal) {
+        eventually(
+            &format!("{quantity} of {sku} in Magento"),
+            Duration::from_secs(10),
+            || async { (self.source_item(sku).await == Some((quantity, true))).then_some(()) },
+        )
+        .await;
+        eventually(
+            &format!("the push of {sku} in the catalogue"),
+            Duration::from_secs(5),
+            || async {
+                let entry = self.catalog_entry(sku).await;
+                (entry["lastPushedQuantity"] == quantity.to_string()).then_some(())
+            },
+        )
+        .await;
+    }
+
     async fn catalog_entry(&self, sku: &str) -> Value {
         let nodes = self
             .operator
@@ -370,6 +390,42 @@ async fn update_quantities_refuses_a_sku_the_store_does_not_list() {
         "{payload}"
     );
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_change_of_the_channel_buffer_alone_is_not_pushed_until_the_stock_changes() {
+    let shop = shop("push_e2e_buffer_change", true).await;
+    shop.settings(&shop.store, json!({ "updateStockLevels": true }))
+        .await;
+    let bag = shop.listed("24-MB01", 12).await;
+    let bottle = shop.listed("24-UG06", 9).await;
+    shop.pushed("24-MB01", units(12)).await;
+    shop.pushed("24-UG06", units(9)).await;
+
+    shop.settings(
+        &shop.store,
+        json!({ "useBufferInventory": true, "bufferInventory": 3 }),
+    )
+    .await;
+    // The watcher handles changes in order: once a later stock change of another
+    // product is in Magento, a push set off by the buffer change would be too.
+    shop.adjust(&bottle, 1).await;
+    shop.pushed("24-UG06", units(10 - 3)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    assert_eq!(
+        shop.source_item("24-MB01").await,
+        Some((units(12), true)),
+        "the buffer change alone pushes nothing"
+    );
+    assert_eq!(
+        shop.catalog_entry("24-MB01").await["lastPushedQuantity"],
+        "12"
+    );
+
+    shop.adjust(&bag, -2).await;
+
+    shop.pushed("24-MB01", units(10 - 3)).await;
 }
 
 #[tokio::test]

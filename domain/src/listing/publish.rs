@@ -25,14 +25,18 @@
 //!   the first variant's images (by SKU); children are not visible individually and get
 //!   a url key from their SKU, since variants often share a name.
 //! - Removing a family's last listed variant also deletes its configurable parent.
+//! - Listing operations on one product of a store take turns across processes (a family
+//!   counts as one product): a second list waits and then updates what the first made.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     TransactionTrait,
 };
 use serde_json::{Value, json};
@@ -59,6 +63,12 @@ use crate::stores::{self, StoreMetadata};
 
 /// How long one product image may take to download.
 const IMAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often a listing operation waiting for another on the same product asks again:
+/// the first delay, doubled up to the second. The wait polls rather than blocks so a
+/// waiter does not sit on a pooled connection the running operation may need.
+const LOCK_RETRY_FIRST: Duration = Duration::from_millis(20);
+const LOCK_RETRY_MAX: Duration = Duration::from_millis(500);
 
 /// Magento's `attribute_sets` endpoint serves product, customer and address sets alike;
 /// 4 is `catalog_product`.
@@ -271,16 +281,123 @@ pub async fn update_listed(
     product_id: Uuid,
     options: &ListOptions,
 ) -> DomainResult<listing::Model> {
-    products::product(db, session.org_id(), product_id).await?;
-    if !is_listed(listing_of(db, session, product_id).await?.as_ref()) {
-        return Err(not_listed(&PRODUCT_FIELD));
-    }
-    list_or_update(db, session, product_id, options).await
+    serialised(db, session, product_id, async {
+        products::product(db, session.org_id(), product_id).await?;
+        if !is_listed(listing_of(db, session, product_id).await?.as_ref()) {
+            return Err(not_listed(&PRODUCT_FIELD));
+        }
+        write_listing(db, session, product_id, options).await
+    })
+    .await
 }
 
 /// "List on Magento" for a new listing, "Update on Magento" for a listed product; a
 /// family variant lists the whole family. Returns the product's listing.
 pub async fn list_or_update(
+    db: &DatabaseConnection,
+    session: &StoreSession,
+    product_id: Uuid,
+    options: &ListOptions,
+) -> DomainResult<listing::Model> {
+    serialised(
+        db,
+        session,
+        product_id,
+        write_listing(db, session, product_id, options),
+    )
+    .await
+}
+
+// ---- one operation per product at a time -----------------------------------------------
+
+/// Runs `work` while no other listing operation runs on the same product of the same
+/// store, in this process or another (API and workers alike). Without it two lists of
+/// a new product would both find nothing in Magento and the ledger, and both create.
+/// The family is the unit for a variant, since listing one variant writes them all;
+/// one lock per operation, so two operations never wait on each other in a cycle.
+async fn serialised<T>(
+    db: &DatabaseConnection,
+    session: &StoreSession,
+    product_id: Uuid,
+    work: impl Future<Output = DomainResult<T>>,
+) -> DomainResult<T> {
+    let lock = ListingLock::acquire(db, session, product_id).await?;
+    let result = work.await;
+    lock.release().await;
+    result
+}
+
+/// A transaction-scoped advisory lock, held by a transaction that does nothing else:
+/// the work's own transactions commit on their own schedule, and a process that dies
+/// mid-operation drops its connection and with it the lock.
+struct ListingLock {
+    txn: DatabaseTransaction,
+}
+
+impl ListingLock {
+    async fn acquire(
+        db: &DatabaseConnection,
+        session: &StoreSession,
+        product_id: Uuid,
+    ) -> DomainResult<Self> {
+        let mut delay = LOCK_RETRY_FIRST;
+        loop {
+            let subject = lock_subject(db, session.org_id(), product_id).await?;
+            let txn = db.begin().await?;
+            if try_lock(&txn, session.store.id, subject).await? {
+                // The product may have joined or left a family while this waited.
+                if lock_subject(db, session.org_id(), product_id).await? == subject {
+                    return Ok(Self { txn });
+                }
+                txn.rollback().await?;
+                continue;
+            }
+            txn.rollback().await?;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(LOCK_RETRY_MAX);
+        }
+    }
+
+    async fn release(self) {
+        // A failed rollback means the connection is gone, and the lock with it.
+        if let Err(err) = self.txn.rollback().await {
+            tracing::warn!(%err, "releasing a listing lock failed");
+        }
+    }
+}
+
+/// What a listing operation on the product locks: its family, else itself.
+async fn lock_subject(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    product_id: Uuid,
+) -> DomainResult<Uuid> {
+    let family: Option<Option<Uuid>> = product::Entity::find_by_id(product_id)
+        .filter(product::Column::OrgId.eq(org_id))
+        .select_only()
+        .column(product::Column::FamilyId)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let family = family.ok_or(DomainError::NotFound { entity: "product" })?;
+    Ok(family.unwrap_or(product_id))
+}
+
+async fn try_lock(txn: &DatabaseTransaction, store_id: Uuid, subject: Uuid) -> DomainResult<bool> {
+    // Two int4 keys: the store's (prefixed, to keep clear of other two-key locks) and
+    // the subject's. A hash collision only makes two unrelated operations take turns.
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock(hashtext('listing:' || $1), hashtext($2)) AS locked",
+            [store_id.to_string().into(), subject.to_string().into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("pg_try_advisory_xact_lock returned no row".into()))?;
+    Ok(row.try_get("", "locked")?)
+}
+
+async fn write_listing(
     db: &DatabaseConnection,
     session: &StoreSession,
     product_id: Uuid,
@@ -642,7 +759,10 @@ async fn save_listings(
         let model = if row.id.is_unchanged() {
             row.update(&txn).await?
         } else {
-            row.insert(&txn).await?
+            listing::Entity::insert(row)
+                .on_conflict(listing_conflict(options))
+                .exec_with_returning(&txn)
+                .await?
         };
         crate::events::append(
             &txn,
@@ -666,6 +786,31 @@ async fn save_listings(
     }
     txn.commit().await?;
     Ok(saved)
+}
+
+/// A listing that appeared since it was read (the product download links products
+/// without taking the listing lock) takes this operation's link and changes, as if it
+/// had been read, instead of failing on the unique (store, product).
+fn listing_conflict(options: &ListOptions) -> OnConflict {
+    use listing::Column;
+    let mut columns = vec![
+        Column::Status,
+        Column::MagentoProductId,
+        Column::MagentoParentId,
+        Column::MagentoSku,
+        Column::MagentoType,
+        Column::AttributeSet,
+        Column::UpdatedAt,
+    ];
+    if options.stock_sync.is_some() {
+        columns.push(Column::StockSync);
+    }
+    if options.buffer != BufferChange::Keep {
+        columns.extend([Column::ProductBufferEnabled, Column::ProductBuffer]);
+    }
+    OnConflict::columns([Column::StoreId, Column::ProductId])
+        .update_columns(columns)
+        .to_owned()
 }
 
 /// Pushes the products' stock, whatever "Update Stock Levels in Magento" says.
@@ -1056,7 +1201,9 @@ async fn variant_value_ids(
 }
 
 /// Adds the super attributes the configurable lacks, offering every value its children
-/// use, then links the children (one linked already counts as done).
+/// use, then links the children (one linked already counts as done). An option the
+/// configurable has already is left alone: Magento derives its values from the linked
+/// children, so a child with a new value widens it when it is linked.
 async fn attach_children(
     client: &MagentoClient,
     parent_sku: &str,
@@ -1158,12 +1305,15 @@ pub async fn unlink(
     session: &StoreSession,
     product_id: Uuid,
 ) -> DomainResult<listing::Model> {
-    products::product(db, session.org_id(), product_id).await?;
-    let listing = listing_of(db, session, product_id)
-        .await?
-        .filter(|l| l.status == ListingStatus::Listed)
-        .ok_or_else(|| not_listed(&["productId"]))?;
-    mark_unlinked(db, session, listing, "listing.unlinked").await
+    serialised(db, session, product_id, async {
+        products::product(db, session.org_id(), product_id).await?;
+        let listing = listing_of(db, session, product_id)
+            .await?
+            .filter(|l| l.status == ListingStatus::Listed)
+            .ok_or_else(|| not_listed(&["productId"]))?;
+        mark_unlinked(db, session, listing, "listing.unlinked").await
+    })
+    .await
 }
 
 async fn mark_unlinked(
@@ -1202,6 +1352,20 @@ async fn mark_unlinked(
 /// "Remove from Magento": deletes the product in Magento, then unlinks it. A product
 /// Magento no longer has counts as deleted.
 pub async fn remove(
+    db: &DatabaseConnection,
+    session: &StoreSession,
+    product_id: Uuid,
+) -> DomainResult<listing::Model> {
+    serialised(
+        db,
+        session,
+        product_id,
+        remove_locked(db, session, product_id),
+    )
+    .await
+}
+
+async fn remove_locked(
     db: &DatabaseConnection,
     session: &StoreSession,
     product_id: Uuid,
