@@ -688,6 +688,15 @@ mod tests {
     }
 
     #[test]
+    fn an_attribute_set_the_store_no_longer_has_is_left_blank_and_the_product_arrives() {
+        let gone = with(product_json("simple", &[]), "attribute_set_id", json!("99"));
+        let mapped = item(&gone, &ctx());
+        assert_eq!(mapped.listing.attribute_set, None);
+        assert_eq!(mapped.draft.attribute_set, Some(None));
+        assert_eq!(mapped.draft.sku.as_deref(), Some("MUG-BLUE"));
+    }
+
+    #[test]
     fn simple_is_a_stock_product() {
         assert_eq!(kind_of("simple"), Some(ProductKind::Stock));
     }
