@@ -288,6 +288,30 @@ async fn two_concurrent_listings_of_one_product_make_one_magento_product_and_one
 }
 
 #[tokio::test]
+async fn more_concurrent_listings_than_pooled_connections_all_finish() {
+    // The test server's pool has 5 connections; each listing holds one for its lock.
+    let shop = shop("listing_many_at_once").await;
+    let mut products = Vec::new();
+    for n in 0..7 {
+        products.push(shop.product(&format!("BOLT-{n}"), json!({})).await);
+    }
+
+    let lists = products.iter().map(|p| shop.list(p, json!({})));
+    let payloads = futures_util::future::join_all(lists).await;
+
+    for payload in &payloads {
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        assert_eq!(payload["listing"]["status"], "LISTED", "{payload}");
+    }
+    let listed = catalog(&shop)
+        .await
+        .into_iter()
+        .filter(|n| n["status"] == "LISTED")
+        .count();
+    assert_eq!(listed, 7);
+}
+
+#[tokio::test]
 async fn unlink_breaks_the_link_and_keeps_both_products() {
     let shop = shop("listing_unlink").await;
     let bolt = shop.product("BOLT", json!({})).await;

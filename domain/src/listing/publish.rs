@@ -321,10 +321,32 @@ async fn serialised<T>(
     product_id: Uuid,
     work: impl Future<Output = DomainResult<T>>,
 ) -> DomainResult<T> {
+    let _turn = lock_holders(db)
+        .acquire()
+        .await
+        .map_err(|_| DbErr::Custom("the listing lock limiter was closed".into()))?;
     let lock = ListingLock::acquire(db, session, product_id).await?;
     let result = work.await;
     lock.release().await;
     result
+}
+
+/// Each running operation keeps one pooled connection for its lock and needs another
+/// for its work: as many operations as connections would hold them all and wait for
+/// ever. At most half the pool holds locks in one process.
+fn lock_holders(db: &DatabaseConnection) -> &'static tokio::sync::Semaphore {
+    static HOLDERS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HOLDERS.get_or_init(|| {
+        let pool = match &db.inner {
+            sea_orm::DatabaseConnectionType::SqlxPostgresPoolConnection(_) => db
+                .get_postgres_connection_pool()
+                .options()
+                .get_max_connections(),
+            // Not a pool: its queries fail on their own.
+            _ => 2,
+        };
+        tokio::sync::Semaphore::new((pool / 2).max(1) as usize)
+    })
 }
 
 /// A transaction-scoped advisory lock, held by a transaction that does nothing else:
