@@ -522,9 +522,30 @@ impl MagentoClient {
         criteria: SearchCriteria,
         page: u32,
     ) -> Result<(Vec<dto::Product>, u64), MagentoError> {
+        self.search_page("/V1/products", criteria, page, "product")
+            .await
+    }
+
+    /// Page `page` of `GET /V1/customers/search`, as [`Self::products_page`] reads
+    /// products (sort on `entity_id`).
+    pub async fn customers_page(
+        &self,
+        criteria: SearchCriteria,
+        page: u32,
+    ) -> Result<(Vec<dto::Customer>, u64), MagentoError> {
+        self.search_page("/V1/customers/search", criteria, page, "customer")
+            .await
+    }
+
+    async fn search_page<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        criteria: SearchCriteria,
+        page: u32,
+        entity: &str,
+    ) -> Result<(Vec<T>, u64), MagentoError> {
         let query = criteria.page(self.page_size, page.max(1)).to_query()?;
-        let result: SearchResult<dto::Product> =
-            self.get_json("/V1/products", &query, "product").await?;
+        let result: SearchResult<T> = self.get_json(endpoint, &query, entity).await?;
         Ok((result.items, result.total_count))
     }
 

@@ -600,7 +600,11 @@ fn read(
         }),
         ReadRoute::CategoryTree => Ok(shop.category_tree.clone()),
         ReadRoute::Categories => required_search(&shop.categories, criteria),
-        ReadRoute::Customers => required_search(&shop.customers, criteria),
+        // The customer collection's key column is `entity_id`, rendered as `id`.
+        ReadRoute::Customers => required_search(
+            &shop.customers,
+            criteria.map(|c| c.with_alias("entity_id", "id")),
+        ),
         ReadRoute::Customer(id) => shop
             .customers
             .iter()

@@ -72,6 +72,22 @@ fn php_int(s: &str) -> u64 {
 }
 
 impl Criteria {
+    /// Addresses `column` under the name `alias` too, in filters and sorts: a collection's
+    /// key column (`entity_id`) that the REST rows render as `id`.
+    pub(crate) fn with_alias(mut self, alias: &str, column: &str) -> Self {
+        let rename = |field: &mut String| {
+            if field.trim() == alias {
+                *field = column.to_owned();
+            }
+        };
+        self.groups
+            .iter_mut()
+            .flatten()
+            .for_each(|filter| rename(&mut filter.field));
+        self.sorts.iter_mut().for_each(|(field, _)| rename(field));
+        self
+    }
+
     /// `None` when the request carries no `searchCriteria` at all. Accepts the snake_case
     /// names the docs use and the camelCase ones of the schema.
     pub(crate) fn parse(params: &BTreeMap<String, String>) -> Option<Self> {
@@ -493,6 +509,33 @@ mod tests {
         assert!(matches(&text, &filter("qty", "1,2.0", "in")));
         assert!(matches(&text, &filter("sku", "CAP", "nin")));
         assert!(!matches(&text, &filter("gone", "CAP", "nin")));
+    }
+
+    #[test]
+    fn an_alias_sorts_and_filters_on_the_key_column() {
+        let c = Criteria::parse(&params(&[
+            ("searchCriteria[sortOrders][0][field]", "entity_id"),
+            ("searchCriteria[sortOrders][0][direction]", "DESC"),
+            (
+                "searchCriteria[filter_groups][0][filters][0][field]",
+                "entity_id",
+            ),
+            ("searchCriteria[filter_groups][0][filters][0][value]", "1"),
+            (
+                "searchCriteria[filter_groups][0][filters][0][condition_type]",
+                "gt",
+            ),
+        ]))
+        .expect("present");
+        assert!(search(&rows(), &c).is_err(), "rows have no entity_id");
+        let found = search(&rows(), &c.with_alias("entity_id", "id")).expect("ok");
+        let ids: Vec<&Value> = found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| &r["id"])
+            .collect();
+        assert_eq!(ids, [&json!(5), &json!(4), &json!(3), &json!(2)]);
     }
 
     #[test]

@@ -57,6 +57,19 @@ async fn shop(label: &str) -> Shop {
     }
 }
 
+impl Shop {
+    /// A customer created in Magento (the sandbox's control API).
+    async fn add_customer(&self, customer: Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/sandbox/customers", self.sandbox.base_url))
+            .json(&customer)
+            .send()
+            .await
+            .expect("sandbox answers");
+        assert!(response.status().is_success(), "{response:?}");
+    }
+}
+
 /// Runs a download to its end; returns the finished job.
 async fn download(shop: &Shop) -> Value {
     let payload = shop
@@ -214,17 +227,12 @@ async fn a_customer_added_in_magento_arrives_on_the_next_run() {
     assert_eq!(download(&shop).await["state"], "SUCCEEDED");
     let before = customers(&shop.operator).await;
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/sandbox/customers", shop.sandbox.base_url))
-        .json(&json!({
-            "email": "june.okafor@example.com", "firstname": "June", "lastname": "Okafor",
-            "address": { "street": ["5 Harbour Road", "Flat 2"], "city": "Austin",
-                         "region_code": "TX", "postcode": "73301", "telephone": "555-0101" },
-        }))
-        .send()
-        .await
-        .expect("sandbox answers");
-    assert!(response.status().is_success(), "{response:?}");
+    shop.add_customer(json!({
+        "email": "june.okafor@example.com", "firstname": "June", "lastname": "Okafor",
+        "address": { "street": ["5 Harbour Road", "Flat 2"], "city": "Austin",
+                     "region_code": "TX", "postcode": "73301", "telephone": "555-0101" },
+    }))
+    .await;
 
     let job = download(&shop).await;
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
@@ -242,6 +250,52 @@ async fn a_customer_added_in_magento_arrives_on_the_next_run() {
     for old in &before {
         assert!(after.iter().any(|c| c["id"] == old["id"]), "{old} kept");
     }
+}
+
+#[tokio::test]
+async fn more_customers_than_one_page_all_arrive_once() {
+    let shop = shop("customers_pages").await;
+    // Two seeded plus 310: two pages of 300.
+    for n in 0..310 {
+        shop.add_customer(json!({
+            "email": format!("buyer{n}@example.com"),
+            "firstname": "Buyer", "lastname": format!("No {n}"),
+        }))
+        .await;
+    }
+
+    let job = download(&shop).await;
+
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(job["totalCount"], 312);
+    assert_eq!(job["processedCount"], 312);
+    let again = download(&shop).await;
+    assert_eq!(again["processedCount"], 312, "{again}");
+    let mut emails = std::collections::HashSet::new();
+    let mut after = Value::Null;
+    loop {
+        let page = shop
+            .operator
+            .data(
+                "query($after: String) { customers(first: 100, after: $after) { \
+                   pageInfo { hasNextPage endCursor } nodes { email } } }",
+                json!({ "after": after }),
+            )
+            .await["customers"]
+            .clone();
+        for node in page["nodes"].as_array().expect("nodes") {
+            assert!(emails.insert(node["email"].clone()), "{node} twice");
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        emails.len(),
+        312,
+        "each customer once, also after a second run"
+    );
 }
 
 #[tokio::test]

@@ -138,6 +138,8 @@ pub struct JobItemResult(pub job_item::Model);
 
 #[Object]
 impl JobItemResult {
+    /// Which item of the job: its position in a bulk input, or for a download the
+    /// Magento id of the product (the same in every attempt).
     async fn index(&self) -> i32 {
         self.0.item_index
     }

@@ -16,13 +16,15 @@
 //! kind is kept, and the item is recorded as failed with `ADDRESS_UNUSABLE`, so the
 //! job ends partially succeeded and the operator sees what to fix in Magento.
 
+use std::collections::HashSet;
+
 use uuid::Uuid;
 
 use entities::customer_address::AddressKind;
 use entities::enums::JobItemOutcome;
 use magento::dto;
 use magento::search::SearchCriteria;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::{
     AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, ExternalId, create_customer,
@@ -31,7 +33,7 @@ use super::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{JobContext, JobFailure, JobKind};
+use crate::jobs::{ItemRecord, JobContext, JobFailure, JobKind};
 use crate::stores;
 
 /// The external-id source of one store's Magento customers.
@@ -344,49 +346,73 @@ fn item_key(customer: &dto::Customer) -> String {
     }
 }
 
-/// The `CUSTOMERS_DOWNLOAD` handler. Reading the customers is retried by the client
-/// and then by the job (a transient failure); saving is idempotent, so a retried job
-/// updates in place what an earlier attempt saved.
+/// Customers per page read.
+const PAGE_SIZE: u32 = 300;
+
+/// The `CUSTOMERS_DOWNLOAD` handler: the customers page by page in `entity_id` order,
+/// never all in memory; each page's items are recorded together. A customer's item
+/// index is its Magento id, so a retried attempt (reads are retried by the client,
+/// then by the job) skips those recorded and names the rest as before; saving is
+/// idempotent, so one saved but not recorded is found as it is.
 pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
+    let client = client.with_page_size(PAGE_SIZE);
     ctx.set_phase("reading customers", None).await?;
-    let mut customers = client
-        .customers(SearchCriteria::new())
-        .await
-        .map_err(DomainError::from)?;
-    // Item indexes must name the same customer on a retried attempt; and a store
-    // changing between pages may repeat a row.
-    customers.sort_by_key(|c| c.id);
-    customers.dedup_by_key(|c| c.id);
-    let total = i32::try_from(customers.len()).unwrap_or(i32::MAX);
-    ctx.set_phase("customers", Some(total)).await?;
-
+    let done = ctx.recorded_items().await?;
     let source = magento_source(store.id);
-    for (index, customer) in customers.iter().enumerate() {
+    let criteria = SearchCriteria::new().sort("entity_id", true);
+    // A store changing between pages may repeat a customer.
+    let mut seen = HashSet::new();
+    let mut page = 1;
+    loop {
         ctx.check_cancelled().await?;
-        let problem = match map_customer(customer) {
-            Err(problem) => Some(problem),
-            Ok(mapped) => {
-                match save_downloaded(&ctx.services.db, ctx.org_id(), &source, &mapped).await {
-                    Ok(_) => mapped.address_problem(),
-                    Err(DomainError::Invalid(errors)) => Some(refused(&errors)),
-                    Err(other) => return Err(other.into()),
-                }
+        let (customers, total) = client
+            .customers_page(criteria.clone(), page)
+            .await
+            .map_err(DomainError::from)?;
+        if page == 1 {
+            ctx.set_phase("customers", Some(i32::try_from(total).unwrap_or(i32::MAX)))
+                .await?;
+        }
+        let mut records = Vec::with_capacity(customers.len());
+        for customer in &customers {
+            let index = i32::try_from(customer.id).map_err(|_| {
+                JobFailure::Permanent(format!(
+                    "Magento customer id {} is beyond the ids a job item can record",
+                    customer.id
+                ))
+            })?;
+            if done.contains_key(&index) || !seen.insert(customer.id) {
+                continue;
             }
-        };
-        let outcome = match problem {
-            Some(_) => JobItemOutcome::Failed,
-            None => JobItemOutcome::Succeeded,
-        };
-        ctx.record_item(
-            i32::try_from(index).unwrap_or(i32::MAX),
-            &item_key(customer),
-            outcome,
-            problem.as_ref().map(|p| (p.code, p.message.as_str())),
-        )
-        .await?;
+            let problem = match map_customer(customer) {
+                Err(problem) => Some(problem),
+                Ok(mapped) => {
+                    match save_downloaded(&ctx.services.db, ctx.org_id(), &source, &mapped).await {
+                        Ok(_) => mapped.address_problem(),
+                        Err(DomainError::Invalid(errors)) => Some(refused(&errors)),
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+            };
+            records.push(ItemRecord {
+                index,
+                key: item_key(customer),
+                outcome: match problem {
+                    Some(_) => JobItemOutcome::Failed,
+                    None => JobItemOutcome::Succeeded,
+                },
+                error: problem.map(|p| (p.code.to_owned(), p.message)),
+            });
+        }
+        let txn = ctx.services.db.begin().await.map_err(DomainError::from)?;
+        ctx.record_items(&txn, &records).await?;
+        txn.commit().await.map_err(DomainError::from)?;
+        if customers.is_empty() || u64::from(page) * u64::from(PAGE_SIZE) >= total {
+            return Ok(());
+        }
+        page += 1;
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! own attempt limit and backoff apply (a retry is a new delayed delivery), so the
 //! transport's retry rules never do.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,6 +67,13 @@ pub struct ItemRecord {
     pub outcome: JobItemOutcome,
     /// Error code and message of a failed or skipped item.
     pub error: Option<(String, String)>,
+}
+
+/// An item as an earlier attempt recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedItem {
+    pub key: String,
+    pub error_code: Option<String>,
 }
 
 /// What a handler sees: the claimed job and ways to report progress.
@@ -199,6 +207,34 @@ impl JobContext {
             .await?;
         }
         Ok(())
+    }
+
+    /// The items an earlier attempt of this job recorded, by index (none on a first
+    /// attempt): what a retried handler skips.
+    pub async fn recorded_items(&self) -> DomainResult<HashMap<i32, RecordedItem>> {
+        if self.job.attempts <= 1 {
+            return Ok(HashMap::new());
+        }
+        let rows = self
+            .services
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT item_index, item_key, error_code FROM job_items WHERE job_id = $1",
+                [self.job.id.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<i32>("", "item_index")?,
+                    RecordedItem {
+                        key: row.try_get("", "item_key")?,
+                        error_code: row.try_get("", "error_code")?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Stops the handler when an operator asked to cancel.

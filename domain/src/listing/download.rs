@@ -54,7 +54,7 @@ use super::mapping::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, FieldError};
-use crate::jobs::{ItemRecord, JobContext, JobFailure, JobItemOutcome, JobKind};
+use crate::jobs::{ItemRecord, JobContext, JobFailure, JobItemOutcome, JobKind, RecordedItem};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
 use crate::rows;
 use crate::stores;
@@ -197,7 +197,7 @@ struct SkuOwners(HashMap<String, i64>);
 
 impl SkuOwners {
     /// What an earlier attempt recorded owns its SKUs still (but a duplicate owns none).
-    fn recorded(items: &HashMap<i32, Recorded>) -> Self {
+    fn recorded(items: &HashMap<i32, RecordedItem>) -> Self {
         let mut owners = Self::default();
         for (index, item) in items {
             if item.error_code.as_deref() != Some(DUPLICATE_SKU) {
@@ -999,39 +999,6 @@ impl Outcome {
     }
 }
 
-/// An item an earlier attempt of this job recorded.
-#[derive(Debug)]
-struct Recorded {
-    key: String,
-    error_code: Option<String>,
-}
-
-async fn recorded_items(ctx: &JobContext) -> DomainResult<HashMap<i32, Recorded>> {
-    if ctx.job.attempts <= 1 {
-        return Ok(HashMap::new());
-    }
-    let rows = ctx
-        .services
-        .db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT item_index, item_key, error_code FROM job_items WHERE job_id = $1",
-            [ctx.job.id.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get::<i32>("", "item_index")?,
-                Recorded {
-                    key: row.try_get("", "item_key")?,
-                    error_code: row.try_get("", "error_code")?,
-                },
-            ))
-        })
-        .collect()
-}
-
 /// A page being read in the background; dropped unread (the job stopped), it is
 /// abandoned.
 struct Prefetch(tokio::task::JoinHandle<Result<(Vec<Product>, u64), magento::MagentoError>>);
@@ -1065,7 +1032,7 @@ pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
     ctx.set_phase("reading the configurable products' children", None)
         .await?;
     let links = configurable_links(&client).await?;
-    let recorded = recorded_items(ctx).await?;
+    let recorded = ctx.recorded_items().await?;
     let mut owners = SkuOwners::recorded(&recorded);
     let done: HashSet<i32> = recorded.into_keys().collect();
 
@@ -1163,14 +1130,14 @@ mod tests {
         let recorded = HashMap::from([
             (
                 5,
-                Recorded {
+                RecordedItem {
                     key: "Tee-S".into(),
                     error_code: None,
                 },
             ),
             (
                 7,
-                Recorded {
+                RecordedItem {
                     key: "Mug".into(),
                     error_code: Some(DUPLICATE_SKU.into()),
                 },
