@@ -302,6 +302,38 @@ async fn an_existing_product_is_matched_by_sku_ignoring_case_and_keeps_status_an
 }
 
 #[tokio::test]
+async fn an_existing_product_assembled_from_its_bill_of_materials_is_matched_and_keeps_it() {
+    let shop = shop("pd_assembled").await;
+    let strap = shop.db.product("STRAP").await;
+    let bag = shop.db.product("24-MB01").await;
+    domain::products::update_product(
+        &shop.db.db,
+        shop.db.org_id,
+        bag,
+        domain::products::ProductDraft {
+            components: Some(vec![domain::products::ComponentLine {
+                component_id: strap,
+                quantity: common::qty(2),
+            }]),
+            auto_assembly: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("assembled bag");
+
+    let job = shop.download().await;
+
+    assert_eq!(job.state, JobState::Succeeded, "{job:?}");
+    let matched = &shop.products().await["24-MB01"];
+    assert_eq!(matched.id, bag);
+    assert!(matched.auto_assembly, "auto-assembly kept");
+    assert_eq!(matched.name, "Joust Duffle Bag", "Magento's name");
+    assert_eq!(shop.listings().await[&bag].magento_product_id, Some(101));
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn with_magento_as_master_the_category_of_an_existing_product_is_overwritten() {
     let shop = shop("pd_master").await;
     let existing = shop.db.product("24-MB01").await;

@@ -102,11 +102,13 @@ pub fn apply_draft(
             "a bill of materials is not set in bulk",
         ));
     }
-    if row.auto_assembly {
+    // Only a draft turning it on is refused: a product that has it already has its bill
+    // of materials, which the bulk path leaves alone.
+    if draft.auto_assembly == Some(true) {
         errors.push(FieldError::new(
             &["input", "autoAssembly"],
             ErrorCode::RequiresSetting,
-            "auto-assembly needs a bill of materials",
+            "auto-assembly needs a bill of materials, which is not set in bulk",
         ));
     }
     let prices = match &draft.prices {
