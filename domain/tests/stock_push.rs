@@ -129,6 +129,16 @@ async fn connect(
 }
 
 impl Shop {
+    /// Another connected store, on a sandbox of its own.
+    async fn second_store(&self) -> (sandbox::RunningSandbox, magento_store::Model, MagentoClient) {
+        let other_sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
+            .await
+            .expect("sandbox");
+        let other = connect(&self.services, &self.principal, &other_sandbox, "Other").await;
+        let client = stores::client_for(&self.services, &other).expect("client");
+        (other_sandbox, other, client)
+    }
+
     async fn stop(self) {
         self.sandbox.stop().await;
         self.db.drop().await;
@@ -284,34 +294,6 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// `POST /sandbox/faults` (the sandbox's control API), over a bare connection.
-async fn add_fault(sandbox: &sandbox::RunningSandbox, fault: serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = sandbox.base_url.trim_start_matches("http://");
-    let body = fault.to_string();
-    let mut stream = tokio::net::TcpStream::connect(host)
-        .await
-        .expect("sandbox reachable");
-    let request = format!(
-        "POST /sandbox/faults HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("request sent");
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .await
-        .expect("answer read");
-    assert!(
-        answer.starts_with("HTTP/1.1 201"),
-        "fault refused: {answer}"
-    );
 }
 
 fn update_stock_levels(on: bool) -> SettingsPatch {
@@ -742,11 +724,7 @@ async fn a_stock_change_reaches_magento_unasked() {
 #[tokio::test]
 async fn a_store_with_update_stock_levels_off_is_not_pushed_automatically() {
     let shop = shop("watch_two_stores", true).await;
-    let other_sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
-        .await
-        .expect("sandbox");
-    let other = connect(&shop.services, &shop.principal, &other_sandbox, "Other").await;
-    let other_client = stores::client_for(&shop.services, &other).expect("client");
+    let (other_sandbox, other, other_client) = shop.second_store().await;
     let bag = shop.listed("24-MB01", 12).await;
     shop.list(other.id, bag, None, "simple").await;
     shop.settings(shop.store.id, update_stock_levels(true))
@@ -776,12 +754,15 @@ async fn a_store_answering_503_gets_the_push_once_it_heals() {
     let bag = shop.listed("24-MB01", 12).await;
     shop.settings(shop.store.id, update_stock_levels(true))
         .await;
-    add_fault(
+    let answer = common::sandbox_control(
         &shop.sandbox,
+        "POST",
+        "faults",
         serde_json::json!({"endpoint": "inventory/source-items", "kind": "status",
                            "status": 503, "count": 6}),
     )
     .await;
+    assert!(answer.contains("201"), "fault refused: {answer}");
     let watch = shop.watch();
 
     shop.adjust(bag, 3).await;
@@ -861,11 +842,7 @@ async fn two_watchers_push_every_change_without_losing_one() {
 #[tokio::test]
 async fn after_an_order_download_every_store_with_update_stock_levels_on_gets_the_change() {
     let shop = shop("push_everywhere", true).await;
-    let other_sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
-        .await
-        .expect("sandbox");
-    let other = connect(&shop.services, &shop.principal, &other_sandbox, "Other").await;
-    let other_client = stores::client_for(&shop.services, &other).expect("client");
+    let (other_sandbox, other, other_client) = shop.second_store().await;
     let bag = shop.listed("24-MB01", 12).await;
     shop.list(other.id, bag, None, "simple").await;
     shop.settings(shop.store.id, update_stock_levels(true))

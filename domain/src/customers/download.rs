@@ -21,7 +21,6 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use entities::customer_address::AddressKind;
-use entities::enums::JobItemOutcome;
 use magento::dto;
 use magento::search::SearchCriteria;
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -33,7 +32,7 @@ use super::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{ItemRecord, JobContext, JobFailure, JobKind};
+use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind};
 use crate::stores;
 
 /// The external-id source of one store's Magento customers.
@@ -48,13 +47,6 @@ pub async fn start_download(
     store_id: Uuid,
 ) -> DomainResult<entities::job::Model> {
     stores::start_store_job(services, principal, store_id, JobKind::CustomersDownload).await
-}
-
-/// Why one Magento customer did not arrive as it is in Magento.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemError {
-    pub code: &'static str,
-    pub message: String,
 }
 
 /// One default address as Magento has it: usable, absent, or unusable (and why).
@@ -327,18 +319,6 @@ fn external_id_taken(errors: &[FieldError]) -> bool {
         .any(|e| e.code == ErrorCode::AlreadyExists && e.field.iter().any(|f| f == "externalIds"))
 }
 
-/// The job item of a customer the ledger refused (say, an email it cannot read).
-fn refused(errors: &[FieldError]) -> ItemError {
-    ItemError {
-        code: errors.first().map_or("INVALID", |e| e.code.as_str()),
-        message: errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field.join("."), e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
-}
-
 fn item_key(customer: &dto::Customer) -> String {
     match text(Some(&customer.email)) {
         Some(email) => email,
@@ -390,20 +370,12 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
                 Ok(mapped) => {
                     match save_downloaded(&ctx.services.db, ctx.org_id(), &source, &mapped).await {
                         Ok(_) => mapped.address_problem(),
-                        Err(DomainError::Invalid(errors)) => Some(refused(&errors)),
+                        Err(DomainError::Invalid(errors)) => Some(ItemError::refused(&errors)),
                         Err(other) => return Err(other.into()),
                     }
                 }
             };
-            records.push(ItemRecord {
-                index,
-                key: item_key(customer),
-                outcome: match problem {
-                    Some(_) => JobItemOutcome::Failed,
-                    None => JobItemOutcome::Succeeded,
-                },
-                error: problem.map(|p| (p.code.to_owned(), p.message)),
-            });
+            records.push(ItemRecord::new(index, item_key(customer), problem));
         }
         let txn = ctx.services.db.begin().await.map_err(DomainError::from)?;
         ctx.record_items(&txn, &records).await?;

@@ -13,7 +13,7 @@ mod query;
 mod write;
 
 pub use download::{
-    ItemError, MappedAddress, MappedCustomer, download_customers, magento_source, map_customer,
+    MappedAddress, MappedCustomer, download_customers, magento_source, map_customer,
     save_downloaded, start_download,
 };
 pub use query::{

@@ -16,7 +16,9 @@ use uuid::Uuid;
 pub use entities::enums::{JobItemOutcome, JobState};
 pub use progress::{JobProgress, job_progress};
 pub use reaper::{ReaperConfig, reap_once, run_reaper};
-pub use runner::{ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, run_job};
+pub use runner::{
+    ItemError, ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, run_job,
+};
 pub use store::{JobFilter, NewJob, cancel, enqueue, get, item_results, list, retry_failed};
 
 /// Every kind of long work. The wire name is the GraphQL enum value.

@@ -20,7 +20,7 @@ use entities::job;
 use super::store::{progress_payload, transition};
 use super::{JobKind, Ticket, retry_delay};
 use crate::Services;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, FieldError};
 use crate::events;
 use crate::stores;
 
@@ -67,6 +67,50 @@ pub struct ItemRecord {
     pub outcome: JobItemOutcome,
     /// Error code and message of a failed or skipped item.
     pub error: Option<(String, String)>,
+}
+
+impl ItemRecord {
+    /// A succeeded item, or a failed one with its error.
+    pub fn new(index: i32, key: String, error: Option<ItemError>) -> Self {
+        Self {
+            index,
+            key,
+            outcome: if error.is_some() {
+                JobItemOutcome::Failed
+            } else {
+                JobItemOutcome::Succeeded
+            },
+            error: error.map(|e| (e.code.to_owned(), e.message)),
+        }
+    }
+}
+
+/// Why one item of a job failed: a code for grouping and a message for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ItemError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An item the ledger refused: the first error's code, every error in the message.
+    pub fn refused(errors: &[FieldError]) -> Self {
+        Self {
+            code: errors.first().map_or("INVALID", |e| e.code.as_str()),
+            message: errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field.join("."), e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
 }
 
 /// An item as an earlier attempt recorded it.

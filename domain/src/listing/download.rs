@@ -53,8 +53,8 @@ use super::mapping::{
 };
 use crate::Services;
 use crate::auth::Principal;
-use crate::error::{DomainError, DomainResult, FieldError};
-use crate::jobs::{ItemRecord, JobContext, JobFailure, JobItemOutcome, JobKind, RecordedItem};
+use crate::error::{DomainError, DomainResult};
+use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind, RecordedItem};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
 use crate::rows;
 use crate::stores;
@@ -73,33 +73,6 @@ pub async fn start_download(
     store_id: Uuid,
 ) -> DomainResult<job::Model> {
     stores::start_store_job(services, principal, store_id, JobKind::ProductsDownload).await
-}
-
-/// Why one Magento product did not arrive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemError {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl ItemError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn refused(errors: &[FieldError]) -> Self {
-        Self {
-            code: errors.first().map_or("INVALID", |e| e.code.as_str()),
-            message: errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field.join("."), e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
-    }
 }
 
 impl From<MappingError> for ItemError {
@@ -986,16 +959,7 @@ async fn link_listings<C: ConnectionTrait>(
 
 impl Outcome {
     fn into_record(self) -> ItemRecord {
-        ItemRecord {
-            index: self.index,
-            key: self.key,
-            outcome: if self.error.is_some() {
-                JobItemOutcome::Failed
-            } else {
-                JobItemOutcome::Succeeded
-            },
-            error: self.error.map(|e| (e.code.to_owned(), e.message)),
-        }
+        ItemRecord::new(self.index, self.key, self.error)
     }
 }
 

@@ -238,6 +238,25 @@ fn magento_error(err: MagentoError) -> DomainError {
     }
 }
 
+/// The attribute set's Magento id once every prerequisite holds; else every error at
+/// once (the prerequisites found so far, the attribute set, the buffer).
+fn checked_set_id(
+    session: &StoreSession,
+    attribute_set: Option<&str>,
+    mut errors: Vec<FieldError>,
+    options: &ListOptions,
+) -> DomainResult<i64> {
+    let set_id = session
+        .attribute_set_id(attribute_set)
+        .map_err(|e| errors.push(e))
+        .ok();
+    errors.extend(invalid_buffer(options));
+    match set_id {
+        Some(id) if errors.is_empty() => Ok(id),
+        _ => Err(DomainError::Invalid(errors)),
+    }
+}
+
 fn invalid_buffer(options: &ListOptions) -> Option<FieldError> {
     match options.buffer {
         BufferChange::Set(value) if value < 0 => Some(FieldError::new(
@@ -464,15 +483,8 @@ async fn list_single(
 ) -> DomainResult<listing::Model> {
     let existing = listing_of(db, session, record.product.id).await?;
     let attribute_set = chosen_attribute_set(options, existing.as_ref(), &record.product);
-    let mut errors = product_prerequisites(&record, None, None);
-    let set_id = session
-        .attribute_set_id(attribute_set.as_deref())
-        .map_err(|e| errors.push(e))
-        .ok();
-    errors.extend(invalid_buffer(options));
-    let Some(set_id) = set_id.filter(|_| errors.is_empty()) else {
-        return Err(DomainError::Invalid(errors));
-    };
+    let errors = product_prerequisites(&record, None, None);
+    let set_id = checked_set_id(session, attribute_set.as_deref(), errors, options)?;
 
     let input = item_input(session, &record, None, set_id, Visibility::CatalogAndSearch);
     let linked_sku = existing
@@ -1013,15 +1025,8 @@ async fn list_family(
     });
     let family_description = family.description.as_deref();
     let names = option_names(&family);
-    let mut errors = family_prerequisites(&family, &names, &requested, &variants);
-    let set_id = session
-        .attribute_set_id(attribute_set.as_deref())
-        .map_err(|e| errors.push(e))
-        .ok();
-    errors.extend(invalid_buffer(options));
-    let Some(set_id) = set_id.filter(|_| errors.is_empty()) else {
-        return Err(DomainError::Invalid(errors));
-    };
+    let errors = family_prerequisites(&family, &names, &requested, &variants);
+    let set_id = checked_set_id(session, attribute_set.as_deref(), errors, options)?;
 
     let mut attributes = family_attributes(client, &names).await?;
     let value_ids = variant_value_ids(client, &mut attributes, &variants).await?;
