@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Statement};
 use uuid::Uuid;
 
 use common::{TestDb, qty};
 use domain::Services;
 use domain::auth::{Principal, Role};
+use domain::entities::enums::StockMode;
 use domain::entities::magento_store;
 use domain::jobs::{self, JobTransport, Ticket, TransportError};
 use domain::listing::stock_sync::{
@@ -511,6 +512,47 @@ async fn update_manage_stock_turns_manage_stock_on_once_for_an_msi_store() {
 }
 
 #[tokio::test]
+async fn manage_stock_refused_once_is_set_by_the_next_automatic_push() {
+    let shop = shop("push_manage_retry", true).await;
+    shop.listed("24-MB01", 8).await;
+    shop.settings(
+        shop.store.id,
+        SettingsPatch {
+            update_manage_stock: Some(true),
+            update_stock_levels: Some(true),
+            ..SettingsPatch::default()
+        },
+    )
+    .await;
+    let answer = common::sandbox_control(
+        &shop.sandbox,
+        "POST",
+        "faults",
+        serde_json::json!({"endpoint": "stockItems", "kind": "status", "status": 400, "count": 1}),
+    )
+    .await;
+    assert!(answer.contains("201"), "fault refused: {answer}");
+
+    let first = shop.push(PushTrigger::Requested).await;
+    assert_eq!(first.pushed, 1, "the quantity went");
+    assert_eq!(first.failed.len(), 1, "{first:?}");
+
+    // The quantity is unchanged, yet the missing Manage Stock makes it due again.
+    let second = shop.push(PushTrigger::StockChanged).await;
+    assert_eq!((second.pushed, second.failed.len()), (1, 0), "{second:?}");
+    let item = shop.client.stock_item("24-MB01").await.expect("stock item");
+    assert_eq!(item.manage_stock, Some(true));
+    assert_eq!(item.use_config_manage_stock, Some(false), "set by the push");
+    let third = shop.push(PushTrigger::StockChanged).await;
+    assert_eq!(
+        (third.pushed, third.unchanged),
+        (0, 1),
+        "now it is unchanged"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn a_legacy_store_gets_quantity_status_and_manage_stock_on_its_stock_items() {
     let shop = shop("push_legacy", false).await;
     let bag = shop.listed("24-MB01", 9).await;
@@ -579,6 +621,62 @@ async fn a_listing_with_stock_sync_off_is_not_pushed() {
     assert_eq!(report, PushReport::default());
     assert_eq!(default_source(&shop.client, "24-MB01").await, before);
     assert_eq!(shop.last_pushed(bag).await, None);
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn an_unlinked_listing_is_not_pushed() {
+    let shop = shop("push_unlinked", true).await;
+    let bag = shop.listed("24-MB01", 12).await;
+    shop.set_listing(bag, "status", "not_listed".into()).await;
+    let before = default_source(&shop.client, "24-MB01").await;
+
+    let report = shop.push(PushTrigger::Requested).await;
+
+    assert_eq!(report, PushReport::default());
+    assert_eq!(default_source(&shop.client, "24-MB01").await, before);
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_store_whose_stock_mode_is_unknown_is_asked_once_and_remembered() {
+    let shop = shop("push_mode_unknown", true).await;
+    shop.listed("24-MB01", 6).await;
+    let mut store = shop.store.clone();
+    store.stock_mode = StockMode::Unknown;
+    store.metadata = serde_json::json!({});
+    magento_store::ActiveModel::from(store.clone())
+        .reset_all()
+        .update(&shop.db.db)
+        .await
+        .expect("forgotten");
+
+    let report = push_store(
+        &shop.db.db,
+        &store,
+        &shop.client,
+        PushScope::All,
+        PushTrigger::Requested,
+    )
+    .await
+    .expect("pushed");
+
+    assert_eq!(report.pushed, 1);
+    assert_eq!(
+        default_source(&shop.client, "24-MB01").await,
+        Some((qty(6), true))
+    );
+    let saved = magento_store::Entity::find_by_id(store.id)
+        .one(&shop.db.db)
+        .await
+        .expect("read")
+        .expect("store");
+    assert_eq!(saved.stock_mode, StockMode::Msi);
+    assert!(
+        !stores::metadata_of(&saved).sources.is_empty(),
+        "{:?}",
+        saved.metadata
+    );
     shop.stop().await;
 }
 
@@ -681,19 +779,26 @@ async fn update_quantities_is_a_job_over_the_named_skus() {
 async fn update_quantities_refuses_skus_the_store_does_not_list() {
     let shop = shop("push_job_unknown", true).await;
     shop.listed("24-MB01", 12).await;
+    let bottle = shop.listed("24-UG06", 3).await;
+    shop.set_listing(bottle, "status", "not_listed".into())
+        .await;
 
     let err = start_push(
         &shop.services,
         &shop.principal,
         shop.store.id,
-        Some(vec!["24-MB01".into(), "NOPE".into()]),
+        Some(vec!["24-MB01".into(), "NOPE".into(), "24-UG06".into()]),
     )
     .await
     .expect_err("refused");
 
     assert_eq!(
         common::user_errors(err),
-        vec![("skus.1".to_owned(), domain::ErrorCode::NotFound)]
+        vec![
+            ("skus.1".to_owned(), domain::ErrorCode::NotFound),
+            ("skus.2".to_owned(), domain::ErrorCode::NotFound),
+        ],
+        "unknown, and unlinked"
     );
     shop.stop().await;
 }

@@ -153,12 +153,25 @@ pub(crate) async fn push_store_detailed(
     let buffers = ChannelBuffer::from(&settings);
     let policy = PushPolicy::from(&settings);
     let mut outcome = PushOutcome::default();
+    let candidates = candidates(db, store, settings.location_id, scope).await?;
+    if candidates.is_empty() {
+        return Ok(outcome);
+    }
+    let target = target(db, store, client, &settings).await?;
+    // On MSI Manage Stock goes through the stock item once; until that took, the
+    // listing counts as changed, so a failed attempt is made again.
+    let manage_stock_missing = |c: &Candidate| {
+        policy.update_manage_stock && !c.manage_stock_set && matches!(target, Target::Msi { .. })
+    };
     let mut pending = Vec::new();
-    for candidate in candidates(db, store, settings.location_id, scope).await? {
+    for candidate in candidates {
         let quantity = buffers
             .sync_quantity(candidate.available, candidate.buffer)
             .normalize();
-        if !trigger.resends_unchanged() && candidate.last_pushed == Some(quantity) {
+        if !trigger.resends_unchanged()
+            && candidate.last_pushed == Some(quantity)
+            && !manage_stock_missing(&candidate)
+        {
             outcome.report.unchanged += 1;
             continue;
         }
@@ -168,7 +181,7 @@ pub(crate) async fn push_store_detailed(
     if pending.is_empty() {
         return Ok(outcome);
     }
-    match target(db, store, client, &settings).await? {
+    match target {
         Target::Msi { source_code } => {
             push_msi(db, client, &source_code, &policy, pending, &mut outcome).await?
         }
@@ -277,10 +290,14 @@ async fn target(
     let sources = match store.stock_mode {
         StockMode::Legacy => return Ok(Target::Legacy),
         StockMode::Msi => metadata.sources,
-        StockMode::Unknown => match client.inventory_sources().await? {
-            Some(sources) => sources,
-            None => return Ok(Target::Legacy),
-        },
+        StockMode::Unknown => {
+            let sources = client.inventory_sources().await?;
+            stores::remember_sources(db, store.id, sources.as_deref()).await?;
+            match sources {
+                Some(sources) => sources,
+                None => return Ok(Target::Legacy),
+            }
+        }
     };
     if let Some(location_id) = settings.location_id
         && let Some(row) = db
@@ -478,16 +495,12 @@ async fn manage_stock_on_msi(
             }
             Err(err) => {
                 // The quantity is in Magento; only the flag is missing. Reported, and
-                // tried again on the next push since it is not remembered.
-                let sku = todo
-                    .iter()
-                    .find(|p| p.candidate.listing_id == listing_id)
-                    .map(|p| p.update.sku.clone())
-                    .unwrap_or_default();
-                outcome
-                    .report
-                    .failed
-                    .push((sku, format!("manage stock not set: {err}")));
+                // tried again on the next push since it is not remembered (the watcher
+                // retries the product like any failed one).
+                if let Some(p) = todo.iter().find(|p| p.candidate.listing_id == listing_id) {
+                    fail(outcome, p, &format!("manage stock not set: {err}"));
+                    outcome.failed_products.push(p.candidate.product_id);
+                }
             }
         }
     }
@@ -700,7 +713,7 @@ async fn check_skus(
             FieldError::new(
                 &["skus", &i.to_string()],
                 ErrorCode::NotFound,
-                format!("{sku} is not in this store's catalogue"),
+                format!("{sku} is not listed in this store"),
             )
         })
         .collect();
@@ -711,7 +724,7 @@ async fn check_skus(
     }
 }
 
-/// The products of the store's listings whose SKU (the product's or the listing's
+/// The products of the store's listed listings whose SKU (the product's or the listing's
 /// Magento SKU, case-insensitively) is among `skus`, with the lowered SKUs that matched.
 async fn listing_products(
     db: &DatabaseConnection,
@@ -725,7 +738,7 @@ async fn listing_products(
             DbBackend::Postgres,
             "SELECT l.product_id, lower(p.sku) AS sku, lower(l.magento_sku) AS magento_sku \
              FROM listings l JOIN products p ON p.id = l.product_id \
-             WHERE l.org_id = $1 AND l.store_id = $2 \
+             WHERE l.org_id = $1 AND l.store_id = $2 AND l.status = 'listed' \
                AND (lower(p.sku) = ANY($3) OR lower(l.magento_sku) = ANY($3))",
             [org_id.into(), store_id.into(), lowered.clone().into()],
         ))

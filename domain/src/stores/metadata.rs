@@ -24,6 +24,37 @@ pub struct StoreMetadata {
     pub sources: Vec<dto::Source>,
 }
 
+/// Saves where a store whose stock mode was unknown keeps stock (its MSI sources, or
+/// legacy stock when it has none), as the metadata refresh would.
+pub async fn remember_sources(
+    db: &sea_orm::DatabaseConnection,
+    store_id: uuid::Uuid,
+    sources: Option<&[dto::Source]>,
+) -> crate::error::DomainResult<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let mode = if sources.is_some() {
+        StockMode::Msi
+    } else {
+        StockMode::Legacy
+    };
+    let sources = serde_json::to_value(sources.unwrap_or_default())
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE magento_stores SET stock_mode = $2, \
+                metadata = jsonb_set(coalesce(metadata, '{}'::jsonb), '{sources}', $3::jsonb), \
+                updated_at = now() \
+         WHERE id = $1 AND stock_mode = 'unknown'",
+        [
+            store_id.into(),
+            sea_orm::ActiveEnum::to_value(&mode).into(),
+            sources.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// How far back orders are read to learn which payment methods the store uses:
 /// Magento's admin API has no list of a store's payment methods.
 const PAYMENT_METHOD_LOOKBACK_DAYS: i64 = 365;

@@ -22,7 +22,7 @@ pub use mappings::{
     payment_account_mappings, set_location_mappings, set_payment_account_mappings,
     set_tax_rule_mappings, tax_mapping_complete, tax_rule_mappings,
 };
-pub use metadata::{StoreMetadata, refresh_metadata};
+pub use metadata::{StoreMetadata, refresh_metadata, remember_sources};
 
 use crate::Services;
 use crate::auth::Principal;
