@@ -22,7 +22,7 @@ use super::publish::{self, BufferChange, ListOptions, StoreSession};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{self, JobContext, JobFailure, JobKind, NewJob};
+use crate::jobs::{self, ItemError, JobContext, JobFailure, JobKind, NewJob};
 use crate::products;
 use crate::stores;
 
@@ -220,7 +220,7 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
         None => None,
     };
     // A retried attempt of this job goes on where the last one stopped.
-    let done = recorded_indexes(db, ctx.job.id).await?;
+    let done = ctx.recorded_items().await?;
     let selected: Vec<(i32, &(Uuid, String))> = args
         .items
         .iter()
@@ -232,7 +232,7 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
     ctx.set_phase(phase_name(args.action), Some(total)).await?;
 
     for (index, (product_id, sku)) in selected {
-        if done.contains(&index) {
+        if done.contains_key(&index) {
             continue;
         }
         ctx.check_cancelled().await?;
@@ -254,20 +254,18 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
         };
         let (outcome, error) = match result {
             Ok(None) => (JobItemOutcome::Succeeded, None),
-            Ok(Some(reason)) => (JobItemOutcome::Skipped, Some(("NOT_LISTED", reason))),
-            Err(err) => match item_error(err) {
-                Ok(error) => (JobItemOutcome::Failed, Some(error)),
-                // The store stopped answering: the job is retried and goes on here.
-                Err(failure) => return Err(failure),
-            },
+            Ok(Some(reason)) => (
+                JobItemOutcome::Skipped,
+                Some(ItemError::new("NOT_LISTED", reason)),
+            ),
+            // The store stopped answering: the job is retried and goes on here.
+            Err(err) => (JobItemOutcome::Failed, Some(item_error(err)?)),
         };
         ctx.record_item(
             index,
             sku,
             outcome,
-            error
-                .as_ref()
-                .map(|(code, message)| (*code, message.as_str())),
+            error.as_ref().map(|e| (e.code, e.message.as_str())),
         )
         .await?;
     }
@@ -293,57 +291,30 @@ fn phase_name(action: BulkAction) -> &'static str {
     }
 }
 
-/// An item's failure as its error code and message, or the job's failure when the
-/// cause is not the item's (the store or the database went away).
-fn item_error(err: DomainError) -> Result<(&'static str, String), JobFailure> {
+/// An item's failure, or the job's failure when the cause is not the item's (the
+/// store or the database went away).
+fn item_error(err: DomainError) -> Result<ItemError, JobFailure> {
     match err {
-        DomainError::Invalid(errors) => Ok((
-            errors
-                .first()
-                .map_or(ErrorCode::Invalid, |e| e.code)
-                .as_str(),
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        DomainError::NotFound { entity } => Ok((
+        DomainError::Invalid(errors) => Ok(ItemError::refused(&errors)),
+        DomainError::NotFound { entity } => Ok(ItemError::new(
             ErrorCode::NotFound.as_str(),
             format!("the {entity} no longer exists"),
         )),
-        DomainError::Magento(m) if !m.is_retryable() => {
-            Ok((ErrorCode::MagentoError.as_str(), m.to_string()))
-        }
+        DomainError::Magento(m) if !m.is_retryable() => Ok(ItemError::new(
+            ErrorCode::MagentoError.as_str(),
+            m.to_string(),
+        )),
         other => Err(other.into()),
     }
 }
 
 /// The item indexes a finished job recorded as failed.
 async fn failed_indexes(db: &DatabaseConnection, job_id: Uuid) -> Result<HashSet<i32>, JobFailure> {
-    indexes(db, job_id, Some(JobItemOutcome::Failed)).await
-}
-
-async fn recorded_indexes(
-    db: &DatabaseConnection,
-    job_id: Uuid,
-) -> Result<HashSet<i32>, JobFailure> {
-    indexes(db, job_id, None).await
-}
-
-async fn indexes(
-    db: &DatabaseConnection,
-    job_id: Uuid,
-    outcome: Option<JobItemOutcome>,
-) -> Result<HashSet<i32>, JobFailure> {
-    let mut query = job_item::Entity::find()
+    let rows: Vec<i32> = job_item::Entity::find()
         .select_only()
         .column(job_item::Column::ItemIndex)
-        .filter(job_item::Column::JobId.eq(job_id));
-    if let Some(outcome) = outcome {
-        query = query.filter(job_item::Column::Outcome.eq(outcome));
-    }
-    let rows: Vec<i32> = query
+        .filter(job_item::Column::JobId.eq(job_id))
+        .filter(job_item::Column::Outcome.eq(JobItemOutcome::Failed))
         .into_tuple()
         .all(db)
         .await
@@ -375,8 +346,8 @@ mod tests {
             FieldError::new(&["input"], ErrorCode::DescriptionMissing, "no description"),
             FieldError::new(&["input"], ErrorCode::ImageMissing, "no image"),
         ]);
-        let (code, message) = item_error(err).expect("an item error");
-        assert_eq!(code, "DESCRIPTION_MISSING");
-        assert_eq!(message, "no description; no image");
+        let error = item_error(err).expect("an item error");
+        assert_eq!(error.code, "DESCRIPTION_MISSING");
+        assert_eq!(error.message, "input: no description; input: no image");
     }
 }

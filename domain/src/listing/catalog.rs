@@ -60,6 +60,37 @@ impl CatalogFilter {
     }
 }
 
+impl CatalogEntry {
+    /// The entry of a product with its listing (if any) and stock; buffer and sync
+    /// quantity only when the store's buffers are on.
+    pub fn new(
+        product: ProductRecord,
+        listing: Option<listing::Model>,
+        availability: Availability,
+        buffers: &ChannelBuffer,
+    ) -> Self {
+        let own = listing
+            .as_ref()
+            .map(ProductBuffer::from)
+            .unwrap_or_default();
+        let (buffer, sync_quantity) = if buffers.active() {
+            (
+                Some(buffers.buffer_for(own)),
+                Some(buffers.sync_quantity(availability.available(), own)),
+            )
+        } else {
+            (None, None)
+        };
+        Self {
+            product,
+            listing,
+            availability,
+            buffer,
+            sync_quantity,
+        }
+    }
+}
+
 /// One page of the store's catalogue, by the selections bulk listing uses.
 pub async fn catalog(
     db: &DatabaseConnection,
@@ -88,27 +119,9 @@ pub async fn catalog(
             .remove(&product.product.id)
             .unwrap_or(Availability::ZERO);
         let listing = listings.remove(&product.product.id);
-        let own = listing
-            .as_ref()
-            .map(ProductBuffer::from)
-            .unwrap_or_default();
-        let (buffer, sync_quantity) = if buffers.active() {
-            (
-                Some(buffers.buffer_for(own)),
-                Some(buffers.sync_quantity(availability.available(), own)),
-            )
-        } else {
-            (None, None)
-        };
         items.push((
             cursor,
-            CatalogEntry {
-                product,
-                listing,
-                availability,
-                buffer,
-                sync_quantity,
-            },
+            CatalogEntry::new(product, listing, availability, &buffers),
         ));
     }
     Ok(Page {

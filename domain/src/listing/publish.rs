@@ -36,8 +36,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-    TransactionTrait,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -52,7 +51,7 @@ use magento::dto::{
 use magento::search::SearchCriteria;
 use magento::{MagentoClient, MagentoError};
 
-use super::buffer::{ChannelBuffer, ProductBuffer};
+use super::buffer::ChannelBuffer;
 use super::catalog::CatalogEntry;
 use super::stock_sync::{self, PushScope, PushTrigger};
 use crate::Services;
@@ -301,7 +300,6 @@ pub async fn update_listed(
     options: &ListOptions,
 ) -> DomainResult<listing::Model> {
     serialised(db, session, product_id, async {
-        products::product(db, session.org_id(), product_id).await?;
         if !is_listed(listing_of(db, session, product_id).await?.as_ref()) {
             return Err(not_listed(&PRODUCT_FIELD));
         }
@@ -340,10 +338,6 @@ async fn serialised<T>(
     product_id: Uuid,
     work: impl Future<Output = DomainResult<T>>,
 ) -> DomainResult<T> {
-    let _turn = lock_holders(db)
-        .acquire()
-        .await
-        .map_err(|_| DbErr::Custom("the listing lock limiter was closed".into()))?;
     let lock = ListingLock::acquire(db, session, product_id).await?;
     let result = work.await;
     lock.release().await;
@@ -373,6 +367,7 @@ fn lock_holders(db: &DatabaseConnection) -> &'static tokio::sync::Semaphore {
 /// mid-operation drops its connection and with it the lock.
 struct ListingLock {
     txn: DatabaseTransaction,
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 impl ListingLock {
@@ -383,17 +378,18 @@ impl ListingLock {
     ) -> DomainResult<Self> {
         let mut delay = LOCK_RETRY_FIRST;
         loop {
-            let subject = lock_subject(db, session.org_id(), product_id).await?;
+            // A waiter gives its turn back while it sleeps, so a busy product does not
+            // hold up operations on others.
+            let turn = lock_holders(db)
+                .acquire()
+                .await
+                .map_err(|_| DbErr::Custom("the listing lock limiter was closed".into()))?;
             let txn = db.begin().await?;
-            if try_lock(&txn, session.store.id, subject).await? {
-                // The product may have joined or left a family while this waited.
-                if lock_subject(db, session.org_id(), product_id).await? == subject {
-                    return Ok(Self { txn });
-                }
-                txn.rollback().await?;
-                continue;
+            if try_lock(&txn, session, product_id).await? {
+                return Ok(Self { txn, _turn: turn });
             }
             txn.rollback().await?;
+            drop(turn);
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(LOCK_RETRY_MAX);
         }
@@ -407,34 +403,28 @@ impl ListingLock {
     }
 }
 
-/// What a listing operation on the product locks: its family, else itself.
-async fn lock_subject(
-    db: &DatabaseConnection,
-    org_id: Uuid,
+/// Tries the lock of the product's family, else of the product, read and locked in one
+/// statement. Two int4 keys: the store's (prefixed, to keep clear of other two-key
+/// locks) and the subject's; a hash collision only makes two operations take turns.
+async fn try_lock(
+    txn: &DatabaseTransaction,
+    session: &StoreSession,
     product_id: Uuid,
-) -> DomainResult<Uuid> {
-    let family: Option<Option<Uuid>> = product::Entity::find_by_id(product_id)
-        .filter(product::Column::OrgId.eq(org_id))
-        .select_only()
-        .column(product::Column::FamilyId)
-        .into_tuple()
-        .one(db)
-        .await?;
-    let family = family.ok_or(DomainError::NotFound { entity: "product" })?;
-    Ok(family.unwrap_or(product_id))
-}
-
-async fn try_lock(txn: &DatabaseTransaction, store_id: Uuid, subject: Uuid) -> DomainResult<bool> {
-    // Two int4 keys: the store's (prefixed, to keep clear of other two-key locks) and
-    // the subject's. A hash collision only makes two unrelated operations take turns.
+) -> DomainResult<bool> {
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock(hashtext('listing:' || $1), hashtext($2)) AS locked",
-            [store_id.to_string().into(), subject.to_string().into()],
+            "SELECT pg_try_advisory_xact_lock(hashtext('listing:' || $1), \
+                    hashtext(coalesce(family_id, id)::text)) AS locked \
+             FROM products WHERE id = $2 AND org_id = $3",
+            [
+                session.store.id.to_string().into(),
+                product_id.into(),
+                session.org_id().into(),
+            ],
         ))
         .await?
-        .ok_or_else(|| DbErr::Custom("pg_try_advisory_xact_lock returned no row".into()))?;
+        .ok_or(DomainError::NotFound { entity: "product" })?;
     Ok(row.try_get("", "locked")?)
 }
 
@@ -1333,10 +1323,9 @@ pub async fn unlink(
     product_id: Uuid,
 ) -> DomainResult<listing::Model> {
     serialised(db, session, product_id, async {
-        products::product(db, session.org_id(), product_id).await?;
         let listing = listing_of(db, session, product_id)
             .await?
-            .filter(|l| l.status == ListingStatus::Listed)
+            .filter(|l| is_listed(Some(l)))
             .ok_or_else(|| not_listed(&["productId"]))?;
         mark_unlinked(db, session, listing, "listing.unlinked").await
     })
@@ -1453,26 +1442,12 @@ pub async fn catalog_entry(
     .await?
     .remove(&product_id)
     .unwrap_or(Availability::ZERO);
-    let buffers = ChannelBuffer::from(&session.settings);
-    let own = listing
-        .as_ref()
-        .map(ProductBuffer::from)
-        .unwrap_or_default();
-    let (buffer, sync_quantity) = if buffers.active() {
-        (
-            Some(buffers.buffer_for(own)),
-            Some(buffers.sync_quantity(availability.available(), own)),
-        )
-    } else {
-        (None, None)
-    };
-    Ok(CatalogEntry {
+    Ok(CatalogEntry::new(
         product,
         listing,
         availability,
-        buffer,
-        sync_quantity,
-    })
+        &ChannelBuffer::from(&session.settings),
+    ))
 }
 
 #[cfg(test)]
