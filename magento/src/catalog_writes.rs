@@ -457,6 +457,20 @@ pub fn image_file_name(url: &url::Url) -> String {
     }
 }
 
+/// One HTTP client for every image read, so its connection pool and TLS setup are
+/// shared (a client per image would set them up again each time).
+fn image_client() -> Result<&'static reqwest::Client, reqwest::Error> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client);
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent(concat!("stockbridge-magento/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    Ok(CLIENT.get_or_init(|| client))
+}
+
 /// Reads an image from `url` (no credentials are sent: it is a public address, not the
 /// store's API). Magento's REST API takes gallery images only as base64 content, so a
 /// product's image URLs are read by us before they are uploaded.
@@ -474,14 +488,10 @@ pub async fn fetch_image(
         url: url.to_owned(),
         message,
     };
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent(concat!("stockbridge-magento/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| unreachable(e.to_string()))?;
-    let mut response = http
+    let mut response = image_client()
+        .map_err(|e| unreachable(e.to_string()))?
         .get(parsed.clone())
+        .timeout(timeout)
         .send()
         .await
         .map_err(|e| unreachable(e.to_string()))?;

@@ -461,20 +461,28 @@ impl MagentoClient {
         criteria: SearchCriteria,
         entity: &str,
     ) -> Result<Vec<T>, MagentoError> {
-        let page_size = self.page_size;
         let mut items = Vec::new();
         let mut page: u32 = 1;
         loop {
-            let query = criteria.clone().page(page_size, page).to_query()?;
-            let result: SearchResult<T> = self.get_json(endpoint, &query, entity).await?;
-            let received = result.items.len();
-            items.extend(result.items);
-            let last_page = result.total_count.div_ceil(u64::from(page_size)).max(1);
-            if u64::from(page) >= last_page || received < page_size as usize {
+            let (found, total) = self
+                .search_page(endpoint, criteria.clone(), page, entity)
+                .await?;
+            let received = found.len();
+            items.extend(found);
+            if page >= self.last_page(total) || received < self.page_size as usize {
                 return Ok(items);
             }
             page += 1;
         }
+    }
+
+    /// The number of the last page of a search that found `total` items, at the client's
+    /// page size (1 when it found none). Magento answers a page past the end with the
+    /// last page again, so paging stops here, never on an empty page.
+    pub fn last_page(&self, total: u64) -> u32 {
+        u32::try_from(total.div_ceil(u64::from(self.page_size)))
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 
     /// A signed GET of one entity at a concrete `path` (ids and SKUs already encoded),
@@ -946,6 +954,17 @@ mod tests {
             let err = ok(bad).expect_err(bad);
             assert_eq!(err.code(), "INVALID_REQUEST", "{bad}");
         }
+    }
+
+    #[test]
+    fn the_last_page_counts_from_the_total_at_the_page_size() {
+        let client = MagentoClient::new("http://127.0.0.1:8123", creds(), ClientOptions::default())
+            .expect("client")
+            .with_page_size(300);
+        assert_eq!(client.last_page(0), 1);
+        assert_eq!(client.last_page(300), 1);
+        assert_eq!(client.last_page(301), 2);
+        assert_eq!(client.last_page(100_010), 334);
     }
 
     #[test]

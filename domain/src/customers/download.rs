@@ -16,8 +16,6 @@
 //! kind is kept, and the item is recorded as failed with `ADDRESS_UNUSABLE`, so the
 //! job ends partially succeeded and the operator sees what to fix in Magento.
 
-use std::collections::HashSet;
-
 use uuid::Uuid;
 
 use entities::customer_address::AddressKind;
@@ -32,7 +30,7 @@ use super::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind};
+use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind};
 use crate::stores;
 
 /// The external-id source of one store's Magento customers.
@@ -341,8 +339,7 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
     let done = ctx.recorded_items().await?;
     let source = magento_source(store.id);
     let criteria = SearchCriteria::new().sort("entity_id", true);
-    // A store changing between pages may repeat a customer.
-    let mut seen = HashSet::new();
+    let mut last: Option<i64> = None;
     let mut page = 1;
     loop {
         ctx.check_cancelled().await?;
@@ -356,15 +353,12 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
         }
         let mut records = Vec::with_capacity(customers.len());
         for customer in &customers {
-            let index = i32::try_from(customer.id).map_err(|_| {
-                JobFailure::Permanent(format!(
-                    "Magento customer id {} is beyond the ids a job item can record",
-                    customer.id
-                ))
-            })?;
-            if done.contains_key(&index) || !seen.insert(customer.id) {
+            let index = jobs::item_index(customer.id, "Magento customer")?;
+            // Pages come in id order; a store changing between pages may repeat one.
+            if done.contains_key(&index) || last.is_some_and(|last| customer.id <= last) {
                 continue;
             }
+            last = Some(customer.id);
             let problem = match map_customer(customer) {
                 Err(problem) => Some(problem),
                 Ok(mapped) => {
@@ -380,7 +374,7 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
         let txn = ctx.services.db.begin().await.map_err(DomainError::from)?;
         ctx.record_items(&txn, &records).await?;
         txn.commit().await.map_err(DomainError::from)?;
-        if customers.is_empty() || u64::from(page) * u64::from(PAGE_SIZE) >= total {
+        if customers.is_empty() || page >= client.last_page(total) {
             return Ok(());
         }
         page += 1;

@@ -17,7 +17,7 @@ pub use entities::enums::{JobItemOutcome, JobState};
 pub use progress::{JobProgress, job_progress};
 pub use reaper::{ReaperConfig, reap_once, run_reaper};
 pub use runner::{
-    ItemError, ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, run_job,
+    ItemError, ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, item_index, run_job,
 };
 pub use store::{JobFilter, NewJob, cancel, enqueue, get, item_results, list, retry_failed};
 

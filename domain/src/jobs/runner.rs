@@ -85,6 +85,16 @@ impl ItemRecord {
     }
 }
 
+/// The job item index of a Magento entity: its id, so that a retried attempt (or a
+/// store that changed meanwhile) records each entity under the same index.
+pub fn item_index(id: i64, what: &str) -> Result<i32, JobFailure> {
+    i32::try_from(id).map_err(|_| {
+        JobFailure::Permanent(format!(
+            "{what} id {id} is beyond the ids a job item can record"
+        ))
+    })
+}
+
 /// Why one item of a job failed: a code for grouping and a message for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {

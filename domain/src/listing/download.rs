@@ -54,7 +54,7 @@ use super::mapping::{
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult};
-use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind, RecordedItem};
+use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind, RecordedItem};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
 use crate::rows;
 use crate::stores;
@@ -128,7 +128,7 @@ async fn configurable_links(client: &MagentoClient) -> DomainResult<Links> {
                 links.parent_of.entry(*child).or_insert(product.id);
             }
         }
-        if items.is_empty() || u64::from(page) * u64::from(client.page_size()) >= total {
+        if items.is_empty() || page >= client.last_page(total) {
             break;
         }
         page += 1;
@@ -146,14 +146,8 @@ async fn configurable_links(client: &MagentoClient) -> DomainResult<Links> {
     Ok(links)
 }
 
-/// The job item of a Magento product: its `entity_id`, so that a retried attempt (or a
-/// catalog that changed meanwhile) records every product under the same index.
 fn item_index(id: i64) -> Result<i32, JobFailure> {
-    i32::try_from(id).map_err(|_| {
-        JobFailure::Permanent(format!(
-            "Magento product id {id} is beyond the ids a job item can record"
-        ))
-    })
+    jobs::item_index(id, "Magento product")
 }
 
 fn item_key(product: &Product) -> String {
@@ -746,9 +740,10 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             );
             txn
         }
-        Err(DomainError::Db(err)) => {
+        // Only a SKU taken meanwhile; any other failure fails the attempt (retried).
+        Err(DomainError::Db(err)) if crate::reference::unique_violation(&err) => {
             txn.rollback().await?;
-            tracing::info!(error = %err, "a page's batch insert failed; saving one by one");
+            tracing::info!(error = %err, "a page's batch insert met a SKU taken meanwhile; saving one by one");
             for row in &new_families {
                 let draft = products::FamilyDraft {
                     sku: row.sku.clone(),
@@ -1009,9 +1004,7 @@ pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
     };
     let (mut current, total) = fetch(1).wait().await?;
     // Products created after this first page are for the next download.
-    let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
-        .unwrap_or(u32::MAX)
-        .max(1);
+    let pages = client.last_page(total);
     ctx.set_phase(
         "downloading products",
         Some(i32::try_from(total).unwrap_or(i32::MAX)),

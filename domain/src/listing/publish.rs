@@ -227,16 +227,6 @@ pub fn product_prerequisites(
     errors
 }
 
-/// A Magento failure as the caller sees it: a refusal (Magento's message) is something
-/// to fix, while a transient failure stays [`DomainError::Magento`] so a job retries it.
-fn magento_error(err: MagentoError) -> DomainError {
-    if err.is_retryable() {
-        DomainError::Magento(err)
-    } else {
-        DomainError::invalid(&[], ErrorCode::MagentoError, err.to_string())
-    }
-}
-
 /// The attribute set's Magento id once every prerequisite holds; else every error at
 /// once (the prerequisites found so far, the attribute set, the buffer).
 fn checked_set_id(
@@ -614,13 +604,10 @@ async fn write_item(
         return client
             .update_product(&sku, &input)
             .await
-            .map_err(magento_error);
+            .map_err(DomainError::from);
     }
     if let Some(found) = find_product(client, &record.product.sku).await? {
-        let saved = client
-            .update_product(&found.sku, &input)
-            .await
-            .map_err(magento_error)?;
+        let saved = client.update_product(&found.sku, &input).await?;
         if found.media_gallery_entries.is_empty() && !extras.images.is_empty() {
             let images = fetch_images(&extras.images).await?;
             upload_images(client, &saved.sku, &extras.label, images).await?;
@@ -655,7 +642,7 @@ async fn create(
             json!([{ "position": 0, "category_id": category_id.to_string() }]),
         );
     }
-    let created = client.create_product(&input).await.map_err(magento_error)?;
+    let created = client.create_product(&input).await?;
     upload_images(client, &created.sku, &extras.label, images).await?;
     Ok(created)
 }
@@ -664,7 +651,7 @@ async fn find_product(client: &MagentoClient, sku: &str) -> DomainResult<Option<
     match client.product(sku).await {
         Ok(found) => Ok(Some(found)),
         Err(MagentoError::NotFound { .. }) => Ok(None),
-        Err(err) => Err(magento_error(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -674,7 +661,7 @@ async fn category_id(client: &MagentoClient, name: Option<&str>) -> DomainResult
     let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    let tree = client.category_tree().await.map_err(magento_error)?;
+    let tree = client.category_tree().await?;
     let mut best: Option<(i64, i64)> = None;
     let mut stack = vec![&tree];
     while let Some(node) = stack.pop() {
@@ -722,10 +709,7 @@ async fn upload_images(
             mime_type: image.mime_type.to_owned(),
             data: image.data,
         };
-        client
-            .add_media_entry(sku, &entry)
-            .await
-            .map_err(magento_error)?;
+        client.add_media_entry(sku, &entry).await?;
     }
     Ok(())
 }
@@ -954,16 +938,11 @@ async fn option_attribute(
             return Ok(Some(found));
         }
         Ok(_) | Err(MagentoError::NotFound { .. }) => {}
-        Err(err) => return Err(magento_error(err)),
+        Err(err) => return Err(err.into()),
     }
     if dropdowns.is_none() {
         let criteria = SearchCriteria::new().filter("frontend_input", "select", "eq");
-        *dropdowns = Some(
-            client
-                .product_attributes(criteria)
-                .await
-                .map_err(magento_error)?,
-        );
+        *dropdowns = Some(client.product_attributes(criteria).await?);
     }
     let found = dropdowns
         .iter()
@@ -972,12 +951,7 @@ async fn option_attribute(
         .cloned();
     // The list may carry no options; the single read does.
     match found {
-        Some(found) => Ok(Some(
-            client
-                .product_attribute(&found.attribute_code)
-                .await
-                .map_err(magento_error)?,
-        )),
+        Some(found) => Ok(Some(client.product_attribute(&found.attribute_code).await?)),
         None => Ok(None),
     }
 }
@@ -1202,8 +1176,7 @@ async fn variant_value_ids(
                 None => {
                     let value = client
                         .add_attribute_option(&attribute.attribute_code, label)
-                        .await
-                        .map_err(magento_error)?;
+                        .await?;
                     attribute.options.push(dto::AttributeOption {
                         label: label.to_owned(),
                         value: value.clone(),
@@ -1228,10 +1201,7 @@ async fn attach_children(
     value_ids: &[Vec<String>],
     children: &[Link],
 ) -> DomainResult<()> {
-    let present = client
-        .configurable_options(parent_sku)
-        .await
-        .map_err(magento_error)?;
+    let present = client.configurable_options(parent_sku).await?;
     for (position, family_attribute) in attributes.iter().enumerate() {
         let attribute_id = family_attribute.attribute.attribute_id;
         if present.iter().any(|o| o.attribute_id == attribute_id) {
@@ -1250,16 +1220,12 @@ async fn attach_children(
             is_use_default: true,
             value_indexes,
         };
-        client
-            .add_configurable_option(parent_sku, &option)
-            .await
-            .map_err(magento_error)?;
+        client.add_configurable_option(parent_sku, &option).await?;
     }
     for child in children {
         client
             .link_configurable_child(parent_sku, &child.sku)
-            .await
-            .map_err(magento_error)?;
+            .await?;
     }
     Ok(())
 }
@@ -1291,7 +1257,7 @@ async fn write_configurable(
         return client
             .update_product(&family.sku, &input)
             .await
-            .map_err(magento_error);
+            .map_err(DomainError::from);
     }
     if let Some(found) = find_product(client, &family.sku).await? {
         if found.type_id != ProductType::Configurable {
@@ -1308,7 +1274,7 @@ async fn write_configurable(
         return client
             .update_product(&found.sku, &input)
             .await
-            .map_err(magento_error);
+            .map_err(DomainError::from);
     }
     create(client, input, extras).await
 }
@@ -1419,7 +1385,7 @@ async fn remove_locked(
 async fn delete_in_magento(client: &MagentoClient, sku: &str) -> DomainResult<()> {
     match client.delete_product(sku).await {
         Ok(()) | Err(MagentoError::NotFound { .. }) => Ok(()),
-        Err(err) => Err(magento_error(err)),
+        Err(err) => Err(err.into()),
     }
 }
 
