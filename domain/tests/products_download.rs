@@ -334,6 +334,34 @@ async fn an_existing_product_assembled_from_its_bill_of_materials_is_matched_and
 }
 
 #[tokio::test]
+async fn an_existing_product_is_matched_by_variant_sku_and_joins_the_family() {
+    let shop = shop("pd_match_variant").await;
+    let existing = shop.db.product("ht-tee-s-sand").await;
+
+    let job = shop.download().await;
+
+    let failed: Vec<_> = shop
+        .items(job.id)
+        .await
+        .into_values()
+        .filter(|i| i.outcome == JobItemOutcome::Failed)
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let products = shop.products().await;
+    assert_eq!(products.len(), 9, "matched, not duplicated");
+    let small = &products["HT-TEE-S-Sand"];
+    assert_eq!(small.id, existing);
+    assert_eq!(small.family_id, Some(shop.families().await["HT-TEE"].id));
+    assert_eq!(small.option1_value.as_deref(), Some("S"));
+    assert_eq!(small.option2_value.as_deref(), Some("Sand"));
+    assert_eq!(
+        shop.listings().await[&existing].magento_parent_id,
+        Some(110)
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn with_magento_as_master_the_category_of_an_existing_product_is_overwritten() {
     let shop = shop("pd_master").await;
     let existing = shop.db.product("24-MB01").await;

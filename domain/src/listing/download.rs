@@ -704,6 +704,12 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         }
     }
 
+    // New families first, committed on their own: a matched product that joins one is
+    // saved through every rule of an update, which reads the family from the database.
+    // A family SKU taken since the lookup fails the attempt; the retry finds the family
+    // and updates it instead. Families written before a page fails are found the same way.
+    products::insert_families(db, &new_families).await?;
+
     // Changed products one by one, through every rule of an update.
     for (at, id, draft) in updates {
         match products::update_product(db, org_id, id, draft).await {
@@ -713,7 +719,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         }
     }
 
-    // New families and products, listings and the page's job items in one transaction:
+    // New products, listings and the page's job items in one transaction:
     // a page is recorded done exactly when its writes are. That is also why the commit
     // need not wait for the disk: a crash loses the page and its items together, and
     // the retried job redoes it. Should a SKU have been taken meanwhile, each new one
@@ -725,12 +731,8 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         DomainResult::Ok(txn)
     };
     let txn = begin().await?;
-    let batch = async {
-        products::insert_families(&txn, &new_families).await?;
-        let rows: Vec<bulk::NewProduct> = inserts.iter().map(|(_, n)| n.clone()).collect();
-        bulk::insert_products(&txn, &rows).await
-    }
-    .await;
+    let rows: Vec<bulk::NewProduct> = inserts.iter().map(|(_, n)| n.clone()).collect();
+    let batch = bulk::insert_products(&txn, &rows).await;
     let txn = match batch {
         Ok(()) => {
             saved.extend(
@@ -744,38 +746,6 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         Err(DomainError::Db(err)) if crate::reference::unique_violation(&err) => {
             txn.rollback().await?;
             tracing::info!(error = %err, "a page's batch insert met a SKU taken meanwhile; saving one by one");
-            for row in &new_families {
-                let draft = products::FamilyDraft {
-                    sku: row.sku.clone(),
-                    name: row.name.clone(),
-                    description: row.description.clone(),
-                    category: row.category.clone(),
-                    brand: row.brand.clone(),
-                    option_names: [&row.option1_name, &row.option2_name, &row.option3_name]
-                        .into_iter()
-                        .flatten()
-                        .cloned()
-                        .collect(),
-                };
-                let key = row.sku.to_lowercase();
-                match products::create_family(db, org_id, draft).await {
-                    Ok(created) => {
-                        resolved.insert(key, created);
-                    }
-                    Err(DomainError::Invalid(errors)) => {
-                        resolved.remove(&key);
-                        failed_families.insert(key, ItemError::refused(&errors));
-                    }
-                    Err(other) => return Err(other),
-                }
-            }
-            for planned in &families {
-                if let Some(err) = failed_families.get(&planned.family.family.sku.to_lowercase())
-                    && let Some(outcome) = outcomes.iter_mut().find(|o| o.index == planned.index)
-                {
-                    outcome.error = Some(err.clone());
-                }
-            }
             for (at, _) in &inserts {
                 let planned = &products[*at];
                 let mut draft = planned.item.draft.clone();

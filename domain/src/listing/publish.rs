@@ -867,20 +867,13 @@ async fn family_variants(
     org_id: Uuid,
     family_id: Uuid,
 ) -> DomainResult<Vec<ProductRecord>> {
-    let ids: Vec<Uuid> = product::Entity::find()
+    let rows = product::Entity::find()
         .filter(product::Column::OrgId.eq(org_id))
         .filter(product::Column::FamilyId.eq(family_id))
         .order_by_asc(product::Column::Sku)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    let mut records = Vec::with_capacity(ids.len());
-    for id in ids {
-        records.push(products::product(db, org_id, id).await?);
-    }
-    Ok(records)
+        .await?;
+    products::with_details(db, rows).await
 }
 
 fn option_names(family: &product_family::Model) -> Vec<String> {

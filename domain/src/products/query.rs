@@ -197,7 +197,7 @@ fn escape_like(text: &str) -> String {
 }
 
 /// Prices and components of a batch of products, in two queries.
-async fn with_details<C: ConnectionTrait>(
+pub(crate) async fn with_details<C: ConnectionTrait>(
     db: &C,
     rows: Vec<product::Model>,
 ) -> DomainResult<Vec<ProductRecord>> {
