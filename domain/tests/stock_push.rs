@@ -854,6 +854,37 @@ async fn a_store_with_update_stock_levels_off_is_not_pushed_automatically() {
 }
 
 #[tokio::test]
+async fn a_stopped_watch_stops_its_pushes_in_flight() {
+    let shop = shop("watch_stopped", true).await;
+    let bag = shop.listed("24-MB01", 12).await;
+    shop.settings(shop.store.id, update_stock_levels(true))
+        .await;
+    let answer = common::sandbox_control(
+        &shop.sandbox,
+        "POST",
+        "faults",
+        serde_json::json!({"endpoint": "inventory/source-items", "kind": "latency",
+                           "latency_ms": 2000, "count": 1}),
+    )
+    .await;
+    assert!(answer.contains("201"), "fault refused: {answer}");
+    let watch = shop.watch();
+    shop.adjust(bag, 1).await;
+    // The push is on its way (it waits two seconds for Magento) when the watch stops.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    watch.abort();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    assert_eq!(
+        shop.last_pushed(bag).await,
+        None,
+        "nothing recorded after the stop"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn a_store_answering_503_gets_the_push_once_it_heals() {
     let shop = shop("watch_503", true).await;
     let bag = shop.listed("24-MB01", 12).await;

@@ -109,6 +109,16 @@ struct Watch {
     drains: HashMap<Uuid, JoinHandle<()>>,
 }
 
+/// The watch stops with its task (`abort` drops it); the per-store pushes it started
+/// stop with it rather than run on detached.
+impl Drop for Watch {
+    fn drop(&mut self) {
+        for task in self.drains.values() {
+            task.abort();
+        }
+    }
+}
+
 struct Reader {
     /// The newest event id read.
     high: i64,
