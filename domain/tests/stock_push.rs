@@ -417,6 +417,13 @@ async fn only_the_linked_locations_stock_is_pushed_to_the_source_mapped_to_it() 
         },
     )
     .await;
+    shop.push(PushTrigger::Requested).await;
+    assert_eq!(
+        default_source(&shop.client, "24-MB01").await,
+        Some((qty(7), true)),
+        "the linked location's stock, to `default` while it maps to no source"
+    );
+
     shop.db
         .db
         .execute_raw(Statement::from_sql_and_values(
@@ -439,7 +446,7 @@ async fn only_the_linked_locations_stock_is_pushed_to_the_source_mapped_to_it() 
     assert_eq!(ne.quantity.normalize(), qty(7));
     assert_eq!(
         default_source(&shop.client, "24-MB01").await,
-        Some((qty(12), true)),
+        Some((qty(7), true)),
         "the default source is left alone"
     );
     shop.stop().await;

@@ -119,6 +119,29 @@ async fn bulk_listing_lists_the_selection_and_reports_a_missing_prerequisite_per
 }
 
 #[tokio::test]
+async fn bulk_list_updates_products_already_listed_and_pushes_their_stock() {
+    let shop = shop("bulk_updates_listed").await;
+    let bag = shop.product("BAG-1", json!({ "category": "Bags" })).await;
+    let first = shop.listed(&bag, json!({})).await;
+    shop.edit(&bag, json!({ "name": "Bag, renamed" })).await;
+    shop.adjust(&bag, "4").await;
+
+    let job = bulk_job(&shop, json!({ "action": "LIST", "skus": ["BAG-1"] })).await;
+
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    let nodes = catalog(&shop, json!({ "skus": ["BAG-1"] })).await;
+    assert_eq!(nodes[0]["magentoProductId"], first["magentoProductId"]);
+    let found = shop
+        .magento
+        .products(magento::search::SearchCriteria::new().filter("sku", "BAG-1", "eq"))
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 1, "updated, not created twice");
+    assert_eq!(found[0].name, "Bag, renamed");
+    assert_eq!(shop.quantity_in_magento("BAG-1").await, 4.into());
+}
+
+#[tokio::test]
 async fn job_retry_failed_runs_just_the_failed_items_again() {
     let shop = shop("bulk_retry_failed").await;
     shop.product("BAG-1", json!({ "category": "Bags" })).await;

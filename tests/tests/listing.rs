@@ -225,6 +225,40 @@ async fn an_update_pushes_the_stock_even_with_update_stock_levels_off() {
 }
 
 #[tokio::test]
+async fn a_product_buffer_set_when_listing_is_taken_off_the_quantity_that_listing_pushes() {
+    let shop = shop("listing_buffer_at_list").await;
+    shop.settings(
+        json!({ "updateStockLevels": true, "useBufferInventory": true, "bufferInventory": 1 }),
+    )
+    .await;
+    let bolt = shop.product("BOLT", json!({})).await;
+    shop.adjust(&bolt, "10").await;
+
+    let listing = shop
+        .listed(
+            &bolt,
+            json!({ "productBuffer": { "mode": "SET", "value": 4 } }),
+        )
+        .await;
+
+    assert_eq!(listing["lastPushedQuantity"], "6", "{listing}");
+    assert_eq!(shop.quantity_in_magento("BOLT").await, Decimal::from(6));
+
+    // Back to the channel buffer on the next update.
+    let payload = shop
+        .gql
+        .data(
+            tests::shop::UPDATE,
+            json!({ "input": { "storeId": shop.store, "productId": bolt,
+                               "productBuffer": { "mode": "REMOVE" } } }),
+        )
+        .await["listingUpdate"]
+        .clone();
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    assert_eq!(shop.quantity_in_magento("BOLT").await, Decimal::from(9));
+}
+
+#[tokio::test]
 async fn listing_twice_updates_the_same_magento_product() {
     let shop = shop("listing_twice").await;
     let bolt = shop.product("BOLT", json!({})).await;

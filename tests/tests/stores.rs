@@ -178,10 +178,13 @@ async fn a_new_store_has_the_specs_default_settings() {
     assert_eq!(s["fulfilmentMode"], "DRAFT_ORDER");
     assert_eq!(s["invoiceStatus"], "DRAFT");
     assert_eq!(s["locationId"], Value::Null);
+    assert_eq!(s["bufferInventory"], 0);
     for off in [
         "listProductsAsDraft",
         "updateStockLevels",
         "useBufferInventory",
+        "updateManageStock",
+        "updateIsInStock",
         "sendShipmentEmail",
         "magentoIsMaster",
         "ignoreRestockForUnfulfilled",
