@@ -53,7 +53,7 @@ use super::push::{PushPolicy, StockUpdate};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{self, JobContext, JobFailure, JobKind, NewJob};
+use crate::jobs::{JobContext, JobFailure, JobKind};
 use crate::stores;
 
 pub use watch::{StockWatchConfig, run_stock_watch};
@@ -666,18 +666,9 @@ pub async fn start_push(
         None => None,
         Some(skus) => Some(check_skus(&services.db, principal.org_id, store_id, skus).await?),
     };
-    jobs::enqueue(
-        services,
-        NewJob {
-            org_id: principal.org_id,
-            store_id: Some(store_id),
-            kind: JobKind::StockPush,
-            args: json!({ "storeId": store_id, "skus": skus }),
-            requested_by: Some(principal.api_key_id),
-            idempotency_key: None,
-        },
-    )
-    .await
+    let mut args = serde_json::Map::new();
+    args.insert("skus".to_owned(), json!(skus));
+    stores::enqueue_store_job(services, principal, store_id, JobKind::StockPush, args).await
 }
 
 /// The named SKUs, trimmed and without repeats; each must be a listing of the store.

@@ -325,13 +325,26 @@ pub async fn start_store_job(
     kind: crate::jobs::JobKind,
 ) -> DomainResult<entities::job::Model> {
     get(&services.db, principal.org_id, store_id).await?;
+    enqueue_store_job(services, principal, store_id, kind, serde_json::Map::new()).await
+}
+
+/// Enqueues a job of `kind` on a store the caller has checked, its arguments naming the
+/// store besides `args`.
+pub(crate) async fn enqueue_store_job(
+    services: &Services,
+    principal: &crate::auth::Principal,
+    store_id: Uuid,
+    kind: crate::jobs::JobKind,
+    mut args: serde_json::Map<String, serde_json::Value>,
+) -> DomainResult<entities::job::Model> {
+    args.insert("storeId".to_owned(), serde_json::json!(store_id));
     crate::jobs::enqueue(
         services,
         crate::jobs::NewJob {
             org_id: principal.org_id,
             store_id: Some(store_id),
             kind,
-            args: serde_json::json!({ "storeId": store_id }),
+            args: serde_json::Value::Object(args),
             requested_by: Some(principal.api_key_id),
             idempotency_key: None,
         },
