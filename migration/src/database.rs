@@ -28,18 +28,6 @@ fn split_url(database_url: &str) -> Result<(String, String), DatabaseError> {
     Ok((name, url.to_string()))
 }
 
-/// The server port of a TCP database URL; `None` for a Unix socket (`?host=/path`).
-fn tcp_port(database_url: &str) -> Option<u16> {
-    let url = Url::parse(database_url).ok()?;
-    let socket = url
-        .query_pairs()
-        .any(|(key, value)| key == "host" && value.starts_with('/'));
-    if socket {
-        return None;
-    }
-    Some(url.port().unwrap_or(5432))
-}
-
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -105,18 +93,6 @@ pub async fn prepare(
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    #[cfg(target_os = "linux")]
-    if let Some(port) = tcp_port(database_url) {
-        // Per connection, as the pool opens each (sea-orm's own hook runs once per pool).
-        options.map_sqlx_postgres_pool_opts(move |pool| {
-            pool.after_connect(move |_, _| {
-                Box::pin(async move {
-                    crate::nodelay::after_connect(port);
-                    Ok(())
-                })
-            })
-        });
-    }
     let db = Database::connect(options).await?;
     // Several processes (API and workers) start together; one migrates, the others
     // wait on this lock and then find nothing pending.
@@ -259,19 +235,4 @@ pub async fn drop_test_database(database_url: &str) -> Result<(), DatabaseError>
         .await?;
     admin.close().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_tcp_port_of_a_database_url_defaults_to_5432_and_a_socket_has_none() {
-        assert_eq!(tcp_port("postgres://u@db.example:6543/app"), Some(6543));
-        assert_eq!(tcp_port("postgres://u@127.0.0.1/app"), Some(5432));
-        assert_eq!(
-            tcp_port("postgres://u@localhost/app?host=/var/run/postgresql"),
-            None
-        );
-    }
 }

@@ -8,8 +8,6 @@ mod m20261127_000003_reference_and_customers;
 mod m20261127_000004_sales;
 mod m20261127_000005_listings;
 mod m20261127_000006_stock_sync;
-#[cfg(target_os = "linux")]
-pub mod nodelay;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
