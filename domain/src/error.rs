@@ -22,6 +22,8 @@ pub enum ErrorCode {
     ImageMissing,
     DefaultLocationMissing,
     AttributeSetMissing,
+    /// A change would take on hand below zero at a location.
+    InsufficientStock,
 }
 
 impl ErrorCode {
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::ImageMissing => "IMAGE_MISSING",
             ErrorCode::DefaultLocationMissing => "DEFAULT_LOCATION_MISSING",
             ErrorCode::AttributeSetMissing => "ATTRIBUTE_SET_MISSING",
+            ErrorCode::InsufficientStock => "INSUFFICIENT_STOCK",
         }
     }
 }

@@ -4,7 +4,6 @@
 //! stop having an effect (see the `effective_*` helpers).
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use entities::account;
@@ -302,17 +301,14 @@ pub fn apply(
         ));
     }
     if let Some(buffer) = patch.buffer_inventory {
-        let whole = buffer
-            .fract()
-            .is_zero()
-            .then(|| buffer.to_i32())
-            .flatten()
-            .filter(|b| *b >= 0);
-        match whole {
+        match crate::listing::buffer::buffer_units(buffer) {
             None => errors.push(err(
                 "bufferInventory",
                 ErrorCode::OutOfRange,
-                "the buffer is a whole number of units, 0 or more",
+                format!(
+                    "the buffer is a whole number of units from 0 to {}",
+                    crate::listing::buffer::MAX_BUFFER
+                ),
             )),
             Some(_) if !next.use_buffer_inventory => errors.push(err(
                 "bufferInventory",
@@ -456,8 +452,8 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_or_fractional_buffer_is_out_of_range() {
-        for bad in [dec!(-1), dec!(2.5)] {
+    fn a_negative_fractional_or_impossibly_large_buffer_is_out_of_range() {
+        for bad in [dec!(-1), dec!(2.5), dec!(1000000000), dec!(100000000)] {
             let patch = SettingsPatch {
                 update_stock_levels: Some(true),
                 use_buffer_inventory: Some(true),

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use entities::enums::{MovementKind, ProductKind};
 use entities::{location, product, stock_level};
 
-use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::events;
 
 pub const STOCK_CHANGED: &str = "stock.changed";
@@ -104,9 +104,12 @@ pub async fn apply<C: ConnectionTrait>(
             ],
         ))
         .await?;
-        let level = add_to_level(db, org_id, movement)
+        let Some(level) = add_to_level(db, org_id, movement)
             .await
-            .map_err(|err| over_release(err, movement))?;
+            .map_err(|err| over_release(err, movement))?
+        else {
+            return Err(out_of_bounds(db, movement).await);
+        };
         after.insert(
             (movement.product_id, movement.location_id),
             Availability::read(
@@ -133,32 +136,78 @@ pub async fn apply<C: ConnectionTrait>(
     Ok(after)
 }
 
+/// The most a level may hold, and the largest quantity one change may move: Magento
+/// stores quantities as decimal(12,4), so nothing above this could ever be pushed.
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(99_999_999, 0, 0, false, 0);
+
+/// Refuses a quantity input above [`MAX_QUANTITY`] (either sign).
+pub fn check_quantity_bound(field: &[&str], quantity: Decimal) -> DomainResult<()> {
+    match quantity_bound_error(field, quantity) {
+        Some(error) => Err(DomainError::Invalid(vec![error])),
+        None => Ok(()),
+    }
+}
+
+/// [`check_quantity_bound`] for validations that collect every error of an input.
+pub fn quantity_bound_error(field: &[&str], quantity: Decimal) -> Option<FieldError> {
+    (quantity.abs() > MAX_QUANTITY).then(|| {
+        FieldError::new(
+            field,
+            ErrorCode::OutOfRange,
+            format!(
+                "{} is more than the {MAX_QUANTITY} units a quantity can hold",
+                quantity.normalize()
+            ),
+        )
+    })
+}
+
 /// Adds a movement's deltas to its level: an UPDATE of the existing row (Postgres checks
 /// an INSERT … ON CONFLICT's proposed row against CHECKs before it finds the conflict,
 /// so a release would fail as an insert), else the first row, racing inserters settled by
-/// ON CONFLICT.
+/// ON CONFLICT. On hand never goes below zero (allocations may exceed it: backorders) nor
+/// above [`MAX_QUANTITY`]: the UPDATE's condition is evaluated under the row lock, so
+/// two concurrent removals cannot both take the last units. `None` when the change was
+/// refused for that reason.
 async fn add_to_level<C: ConnectionTrait>(
     db: &C,
     org_id: Uuid,
     movement: &Movement,
-) -> Result<sea_orm::QueryResult, sea_orm::DbErr> {
+) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
     let deltas = [
         movement.on_hand_delta.into(),
         movement.allocated_delta.into(),
         movement.product_id.into(),
         movement.location_id.into(),
+        MAX_QUANTITY.into(),
     ];
     if let Some(level) = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "UPDATE stock_levels SET on_hand = on_hand + $1, allocated = allocated + $2, \
              updated_at = now() WHERE product_id = $3 AND location_id = $4 \
+             AND ($1 >= 0 OR on_hand + $1 >= 0) AND ($1 <= 0 OR on_hand + $1 <= $5) \
              RETURNING on_hand, allocated",
             deltas,
         ))
         .await?
     {
-        return Ok(level);
+        return Ok(Some(level));
+    }
+    if movement.on_hand_delta < Decimal::ZERO || movement.on_hand_delta > MAX_QUANTITY {
+        // Either the row exists and the change would leave its bounds, or there is no
+        // row, so nothing is on hand to take.
+        return Ok(None);
+    }
+    let existing = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 AS one FROM stock_levels WHERE product_id = $1 AND location_id = $2",
+            [movement.product_id.into(), movement.location_id.into()],
+        ))
+        .await?;
+    if existing.is_some() {
+        return Ok(None);
     }
     db.query_one_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
@@ -168,6 +217,7 @@ async fn add_to_level<C: ConnectionTrait>(
            on_hand = stock_levels.on_hand + EXCLUDED.on_hand, \
            allocated = stock_levels.allocated + EXCLUDED.allocated, \
            updated_at = now() \
+         WHERE stock_levels.on_hand + EXCLUDED.on_hand <= $6 \
          RETURNING on_hand, allocated",
         [
             movement.product_id.into(),
@@ -175,10 +225,59 @@ async fn add_to_level<C: ConnectionTrait>(
             org_id.into(),
             movement.on_hand_delta.into(),
             movement.allocated_delta.into(),
+            MAX_QUANTITY.into(),
         ],
     ))
-    .await?
-    .ok_or(sea_orm::DbErr::RecordNotInserted)
+    .await
+}
+
+/// Why a movement was refused by its level's bounds, in words that name the SKU, the
+/// location and what is on hand there.
+async fn out_of_bounds<C: ConnectionTrait>(db: &C, movement: &Movement) -> DomainError {
+    let described = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT p.sku, l.name, coalesce(s.on_hand, 0) AS on_hand \
+             FROM products p CROSS JOIN locations l \
+             LEFT JOIN stock_levels s ON s.product_id = p.id AND s.location_id = l.id \
+             WHERE p.id = $1 AND l.id = $2",
+            [movement.product_id.into(), movement.location_id.into()],
+        ))
+        .await;
+    let (sku, location, on_hand) = match described {
+        Ok(Some(row)) => (
+            row.try_get::<String>("", "sku").unwrap_or_default(),
+            row.try_get::<String>("", "name").unwrap_or_default(),
+            row.try_get::<Decimal>("", "on_hand")
+                .unwrap_or_default()
+                .normalize(),
+        ),
+        Ok(None) => {
+            return DomainError::NotFound {
+                entity: "product or location",
+            };
+        }
+        Err(err) => return DomainError::Db(err),
+    };
+    if movement.on_hand_delta > Decimal::ZERO {
+        return DomainError::invalid(
+            &["input", "quantity"],
+            ErrorCode::OutOfRange,
+            format!(
+                "{sku} at {location} would have {} on hand, more than the {MAX_QUANTITY} a \
+                 level can hold",
+                (on_hand + movement.on_hand_delta).normalize()
+            ),
+        );
+    }
+    DomainError::invalid(
+        &["input", "quantity"],
+        ErrorCode::InsufficientStock,
+        format!(
+            "{sku} at {location} has {on_hand} on hand; taking {} would leave it below zero",
+            (-movement.on_hand_delta).normalize()
+        ),
+    )
 }
 
 /// The levels' CHECK refuses a negative allocation: releasing more than is reserved is a
@@ -259,6 +358,7 @@ pub async fn adjust(
             "an adjustment changes the quantity; zero changes nothing",
         ));
     }
+    check_quantity_bound(&["input", "quantity"], delta)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DomainError::invalid(
@@ -311,6 +411,7 @@ pub async fn transfer(
             "a transfer moves a positive quantity",
         ));
     }
+    check_quantity_bound(&["input", "quantity"], quantity)?;
     if from == to {
         return Err(DomainError::invalid(
             &["input", "toLocationId"],
@@ -319,17 +420,22 @@ pub async fn transfer(
         ));
     }
     let txn = db.begin().await?;
-    stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
-    known_location(&txn, org_id, from, &["input", "fromLocationId"]).await?;
+    let product = stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
+    let source_location = known_location(&txn, org_id, from, &["input", "fromLocationId"]).await?;
     known_location(&txn, org_id, to, &["input", "toLocationId"]).await?;
     let source = locked_level(&txn, product_id, from).await?;
     if source.available() < quantity {
         return Err(DomainError::invalid(
             &["input", "quantity"],
-            ErrorCode::OutOfRange,
+            ErrorCode::InsufficientStock,
             format!(
-                "only {} available at the source location",
-                source.available().normalize()
+                "{} at {} has {} on hand and {} available (the rest is allocated to \
+                 orders); a transfer of {} cannot leave",
+                product.sku,
+                source_location.name,
+                source.on_hand,
+                source.available().normalize(),
+                quantity.normalize()
             ),
         ));
     }

@@ -110,6 +110,157 @@ async fn an_adjustment_needs_a_reason_and_a_quantity_other_than_zero() {
 }
 
 #[tokio::test]
+async fn an_adjustment_cannot_take_on_hand_below_zero() {
+    let t = TestDb::new("stock_adjust_below_zero").await;
+    let (product, location) = (t.product("BOLT").await, t.location("Shop").await);
+    stock::adjust(&t.db, t.org_id, product, location, qty(5), "count")
+        .await
+        .expect("seeded");
+
+    let err = stock::adjust(&t.db, t.org_id, product, location, qty(-50), "lost")
+        .await
+        .expect_err("5 on hand");
+    let text = err.to_string();
+    assert_eq!(
+        code(err),
+        (
+            vec!["input".into(), "quantity".into()],
+            ErrorCode::InsufficientStock
+        )
+    );
+    for named in ["BOLT", "Shop", "5 on hand"] {
+        assert!(text.contains(named), "{text:?} names {named}");
+    }
+    let level = stock::availability(&t.db, t.org_id, product, Some(location))
+        .await
+        .expect("read");
+    assert_eq!(level.on_hand, qty(5), "nothing changed");
+    stock::adjust(
+        &t.db,
+        t.org_id,
+        product,
+        location,
+        qty(-5),
+        "sold at the counter",
+    )
+    .await
+    .expect("down to exactly zero is fine");
+    t.drop().await;
+}
+
+#[tokio::test]
+async fn a_product_never_stocked_has_nothing_to_take() {
+    let t = TestDb::new("stock_adjust_nothing").await;
+    let (product, location) = (t.product("BOLT").await, t.location("Shop").await);
+    let err = stock::adjust(&t.db, t.org_id, product, location, qty(-1), "lost")
+        .await
+        .expect_err("nothing on hand");
+    assert_eq!(code(err).1, ErrorCode::InsufficientStock);
+    assert!(
+        stock::levels(&t.db, t.org_id, product)
+            .await
+            .expect("levels")
+            .is_empty(),
+        "no level row was created"
+    );
+    t.drop().await;
+}
+
+#[tokio::test]
+async fn allocations_beyond_on_hand_stay_allowed_as_backorders() {
+    let t = TestDb::new("stock_backorder").await;
+    let (product, location) = (t.product("BOLT").await, t.location("Shop").await);
+    stock::adjust(&t.db, t.org_id, product, location, qty(2), "count")
+        .await
+        .expect("seeded");
+    let txn = t.db.begin().await.expect("txn");
+    stock::apply(
+        &txn,
+        t.org_id,
+        &[allocate(product, location, 5)],
+        &Cause::default(),
+    )
+    .await
+    .expect("a backorder");
+    txn.commit().await.expect("commit");
+    let level = stock::availability(&t.db, t.org_id, product, Some(location))
+        .await
+        .expect("read");
+    assert_eq!((level.on_hand, level.available()), (qty(2), qty(-3)));
+    t.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_removals_never_take_on_hand_below_zero() {
+    let t = TestDb::new("stock_adjust_race").await;
+    let (product, location) = (t.product("LAST").await, t.location("Shop").await);
+    stock::adjust(&t.db, t.org_id, product, location, qty(10), "count")
+        .await
+        .expect("seeded");
+
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (db, org_id) = (t.db.clone(), t.org_id);
+            tokio::spawn(async move {
+                stock::adjust(&db, org_id, product, location, qty(-3), "shrinkage")
+                    .await
+                    .is_ok()
+            })
+        })
+        .collect();
+    let mut taken = 0;
+    for task in tasks {
+        taken += i32::from(task.await.expect("task"));
+    }
+    assert_eq!(taken, 3, "three removals of 3 fit in 10, a fourth does not");
+    let level = stock::availability(&t.db, t.org_id, product, Some(location))
+        .await
+        .expect("read");
+    assert_eq!(level.on_hand, qty(1));
+    assert!(
+        stock::discrepancies(&t.db, t.org_id)
+            .await
+            .expect("check")
+            .is_empty(),
+        "every refused removal left no movement behind"
+    );
+    t.drop().await;
+}
+
+#[tokio::test]
+async fn quantities_above_what_magento_can_hold_are_out_of_range() {
+    let t = TestDb::new("stock_upper_bound").await;
+    let (product, location) = (t.product("BOLT").await, t.location("Shop").await);
+    let other = t.location("Back room").await;
+    let err = stock::adjust(
+        &t.db,
+        t.org_id,
+        product,
+        location,
+        qty(100_000_000),
+        "count",
+    )
+    .await
+    .expect_err("above 99,999,999");
+    assert_eq!(code(err).1, ErrorCode::OutOfRange);
+    stock::adjust(&t.db, t.org_id, product, location, qty(99_999_999), "count")
+        .await
+        .expect("the most is fine");
+    let err = stock::adjust(&t.db, t.org_id, product, location, qty(1), "count")
+        .await
+        .expect_err("the level would exceed the most");
+    assert_eq!(code(err).1, ErrorCode::OutOfRange);
+    stock::adjust(&t.db, t.org_id, product, other, qty(99_999_999), "count")
+        .await
+        .expect("the most at a fresh location");
+    let err = stock::transfer(&t.db, t.org_id, product, location, other, qty(1))
+        .await
+        .expect_err("the destination would exceed the most");
+    assert_eq!(code(err).1, ErrorCode::OutOfRange);
+    t.drop().await;
+}
+
+#[tokio::test]
 async fn services_and_gift_cards_have_no_stock() {
     let t = TestDb::new("stock_service").await;
     let location = t.location("Shop").await;
@@ -176,7 +327,7 @@ async fn a_transfer_cannot_take_allocated_or_missing_stock() {
         code(err),
         (
             vec!["input".into(), "quantity".into()],
-            ErrorCode::OutOfRange
+            ErrorCode::InsufficientStock
         )
     );
     let err = stock::transfer(&t.db, t.org_id, product, north, north, qty(1))

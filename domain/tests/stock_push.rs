@@ -783,6 +783,29 @@ async fn update_quantities_is_a_job_over_the_named_skus() {
 }
 
 #[tokio::test]
+async fn update_quantities_counts_listings_pushed_not_requests() {
+    let shop = shop("push_job_counts", false).await;
+    shop.listed("24-MB01", 12).await;
+    shop.listed("24-UG06", 3).await;
+    shop.listed("NOT-IN-MAGENTO", 1).await;
+
+    let job = start_push(&shop.services, &shop.principal, shop.store.id, None)
+        .await
+        .expect("job");
+    jobs::run_job(&shop.services, job.id).await.expect("ran");
+
+    let done = jobs::get(&shop.services.db, shop.store.org_id, job.id)
+        .await
+        .expect("job");
+    assert_eq!(
+        (done.total_count, done.processed_count, done.failed_count),
+        (Some(3), 3, 1),
+        "three listings, each counted once; the one Magento refused is the failure"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn update_quantities_refuses_skus_the_store_does_not_list() {
     let shop = shop("push_job_unknown", true).await;
     shop.listed("24-MB01", 12).await;

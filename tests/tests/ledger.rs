@@ -277,6 +277,41 @@ async fn moving_more_stock_than_is_available_is_a_user_error_and_changes_nothing
 }
 
 #[tokio::test]
+async fn an_adjustment_below_zero_on_hand_is_refused_naming_sku_location_and_on_hand() {
+    let (_env, _server, gql) = start("ledger_below_zero").await;
+    let product = create_product(&gql, json!({ "sku": "BOLT", "name": "Bolt" })).await;
+    let product_id = product["product"]["id"].as_str().expect("id").to_owned();
+    let main = main_location(&gql).await;
+    let adjust = |quantity: &str| json!({ "input": { "productId": product_id, "locationId": main, "quantity": quantity, "reason": "count" } });
+    gql.data(ADJUST, adjust("5")).await;
+
+    let refused = gql.data(ADJUST, adjust("-50")).await["stockAdjust"].clone();
+    let error = &refused["userErrors"][0];
+    assert_eq!(error["code"], "INSUFFICIENT_STOCK", "{refused}");
+    assert_eq!(error["field"], json!(["input", "quantity"]));
+    let message = error["message"].as_str().expect("message");
+    for named in ["BOLT", "Main Warehouse", "5 on hand"] {
+        assert!(message.contains(named), "{message:?} names {named}");
+    }
+    let too_many = gql.data(ADJUST, adjust("100000000")).await["stockAdjust"].clone();
+    assert_eq!(
+        too_many["userErrors"][0]["code"], "OUT_OF_RANGE",
+        "{too_many}"
+    );
+
+    let read = gql
+        .data(
+            "query($id: ID) { product(id: $id) { availability { onHand } } }",
+            json!({ "id": product_id }),
+        )
+        .await;
+    assert_eq!(
+        read["product"]["availability"]["onHand"], "5",
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
 async fn a_viewer_reads_products_but_may_not_create_or_adjust() {
     let env = Env::new("ledger_viewer").await;
     let viewer = env.api_key("Acme", "viewer").await;

@@ -219,6 +219,11 @@ async fn invalid_settings_are_refused_naming_the_setting_and_nothing_is_saved() 
             "OUT_OF_RANGE",
         ),
         (
+            json!({ "updateStockLevels": true, "useBufferInventory": true, "bufferInventory": "1e9" }),
+            "bufferInventory",
+            "OUT_OF_RANGE",
+        ),
+        (
             json!({ "consolidation": "DAILY", "consolidationTime": "18:00" }),
             "defaultCustomerId",
             "REQUIRES_SETTING",

@@ -28,6 +28,7 @@ pub enum UserErrorCode {
     ImageMissing,
     DefaultLocationMissing,
     AttributeSetMissing,
+    InsufficientStock,
 }
 
 pub fn unauthenticated() -> async_graphql::Error {

@@ -67,6 +67,10 @@ pub struct ItemRecord {
     pub outcome: JobItemOutcome,
     /// Error code and message of a failed or skipped item.
     pub error: Option<(String, String)>,
+    /// How many of the things the operator counts (`processedCount`) this item stands
+    /// for: 1 for a SKU or an order, a batch's size for a batch, 0 for a detail of
+    /// something counted elsewhere (a SKU Magento refused within a pushed batch).
+    pub units: i32,
 }
 
 impl ItemRecord {
@@ -81,7 +85,14 @@ impl ItemRecord {
                 JobItemOutcome::Succeeded
             },
             error: error.map(|e| (e.code.to_owned(), e.message)),
+            units: 1,
         }
+    }
+
+    /// The same item standing for `units` counted things.
+    pub fn counting(mut self, units: i32) -> Self {
+        self.units = units;
+        self
     }
 }
 
@@ -168,6 +179,7 @@ impl JobContext {
             key: key.to_owned(),
             outcome,
             error: error.map(|(code, message)| (code.to_owned(), message.to_owned())),
+            units: 1,
         };
         self.record_items(&txn, std::slice::from_ref(&item)).await?;
         txn.commit().await?;
@@ -214,7 +226,7 @@ impl JobContext {
                 "INSERT INTO job_items (job_id, item_index, item_key, outcome, error_code, error_message) \
                  SELECT $1, i, k, o, NULLIF(c, ''), NULLIF(m, '') \
                  FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(i, k, o, c, m) \
-                 ON CONFLICT (job_id, item_index) DO NOTHING RETURNING outcome",
+                 ON CONFLICT (job_id, item_index) DO NOTHING RETURNING item_index, outcome",
                 [
                     self.job.id.into(),
                     indexes.into(),
@@ -225,12 +237,14 @@ impl JobContext {
                 ],
             ))
             .await?;
-        let processed = i32::try_from(inserted.len()).unwrap_or(i32::MAX);
-        if processed == 0 {
+        if inserted.is_empty() {
             return Ok(());
         }
-        let mut failed = 0;
+        let units: HashMap<i32, i32> = items.iter().map(|i| (i.index, i.units)).collect();
+        let (mut processed, mut failed) = (0i32, 0i32);
         for row in &inserted {
+            let index: i32 = row.try_get("", "item_index")?;
+            processed = processed.saturating_add(units.get(&index).copied().unwrap_or(1));
             if row.try_get::<String>("", "outcome")? == job_item_outcome(JobItemOutcome::Failed) {
                 failed += 1;
             }

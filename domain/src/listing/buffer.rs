@@ -9,8 +9,36 @@
 //! product-level values on the few).
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use entities::{listing, magento_setting};
+
+use crate::error::{ErrorCode, FieldError};
+
+/// The largest buffer: no more units than a quantity can hold (Magento stores quantities
+/// as decimal(12,4)); anything larger is a typo, not a buffer.
+pub const MAX_BUFFER: i32 = 99_999_999;
+
+/// A buffer as whole units from 0 to [`MAX_BUFFER`]; `None` when `value` is not one.
+pub fn buffer_units(value: Decimal) -> Option<i32> {
+    value
+        .fract()
+        .is_zero()
+        .then(|| value.to_i32())
+        .flatten()
+        .filter(|units| (0..=MAX_BUFFER).contains(units))
+}
+
+/// Refuses a product-level buffer outside 0..=[`MAX_BUFFER`], at `path`.
+pub fn product_buffer_error(path: &[&str], units: i32) -> Option<FieldError> {
+    (!(0..=MAX_BUFFER).contains(&units)).then(|| {
+        FieldError::new(
+            path,
+            ErrorCode::OutOfRange,
+            format!("a product-level buffer is a whole number of units from 0 to {MAX_BUFFER}"),
+        )
+    })
+}
 
 /// The store settings the buffer depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

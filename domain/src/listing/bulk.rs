@@ -17,6 +17,7 @@ use uuid::Uuid;
 use entities::enums::JobItemOutcome;
 use entities::{job, job_item, listing};
 
+use super::buffer;
 use super::catalog::CatalogFilter;
 use super::publish::{self, BufferChange, ListOptions, StoreSession};
 use crate::Services;
@@ -109,13 +110,10 @@ pub async fn start_bulk(
     let org_id = principal.org_id;
     stores::get(db, org_id, request.store_id).await?;
     if let BufferChange::Set(value) = request.options.buffer
-        && value < 0
+        && let Some(error) =
+            buffer::product_buffer_error(&["input", "productBuffer", "value"], value)
     {
-        return Err(DomainError::invalid(
-            &["input", "productBuffer", "value"],
-            ErrorCode::OutOfRange,
-            "a product-level buffer is a whole number of units, 0 or more",
-        ));
+        return Err(DomainError::Invalid(vec![error]));
     }
     let items = match &request.selection {
         Selection::Skus(skus) => by_skus(db, org_id, skus).await?,

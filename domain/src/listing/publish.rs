@@ -51,7 +51,7 @@ use magento::dto::{
 use magento::search::SearchCriteria;
 use magento::{MagentoClient, MagentoError};
 
-use super::buffer::ChannelBuffer;
+use super::buffer::{self, ChannelBuffer};
 use super::catalog::CatalogEntry;
 use super::stock_sync::{self, PushScope, PushTrigger};
 use crate::Services;
@@ -248,11 +248,9 @@ fn checked_set_id(
 
 fn invalid_buffer(options: &ListOptions) -> Option<FieldError> {
     match options.buffer {
-        BufferChange::Set(value) if value < 0 => Some(FieldError::new(
-            &["input", "productBuffer", "value"],
-            ErrorCode::OutOfRange,
-            "a product-level buffer is zero or more units",
-        )),
+        BufferChange::Set(value) => {
+            buffer::product_buffer_error(&["input", "productBuffer", "value"], value)
+        }
         _ => None,
     }
 }

@@ -39,12 +39,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::Utc;
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use entities::enums::{JobItemOutcome, StockMode};
+use entities::enums::StockMode;
 use entities::{magento_setting, magento_store};
 use magento::{MagentoClient, MagentoError, dto};
 
@@ -53,7 +53,7 @@ use super::push::{PushPolicy, StockUpdate};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{JobContext, JobFailure, JobKind};
+use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind};
 use crate::stores;
 
 pub use watch::{StockWatchConfig, run_stock_watch};
@@ -761,8 +761,10 @@ struct PushArgs {
 const JOB_BATCH: usize = 5_000;
 
 /// The `STOCK_PUSH` job: pushes every listing in scope, changed or not, batch by batch.
-/// One item per batch, plus one failed item per SKU Magento refused. An unreachable
-/// store fails the attempt (retried with backoff); what was accepted stays recorded.
+/// `totalCount` is the number of listings; one item per batch counts its listings, and
+/// one failed item per SKU Magento refused names it (counted within its batch). An
+/// unreachable store fails the attempt (retried with backoff); what was accepted stays
+/// recorded, and a retried attempt counts no batch twice.
 pub async fn push_job(ctx: &JobContext) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
     let args: PushArgs = serde_json::from_value(ctx.job.args.clone())
@@ -780,8 +782,11 @@ pub async fn push_job(ctx: &JobContext) -> Result<(), JobFailure> {
         None => all_listed_products(db, &store).await?,
     };
     let batches: Vec<&[Uuid]> = products.chunks(JOB_BATCH).collect();
-    ctx.set_phase("pushing quantities", Some(batches.len() as i32))
-        .await?;
+    ctx.set_phase(
+        "pushing quantities",
+        Some(i32::try_from(products.len()).unwrap_or(i32::MAX)),
+    )
+    .await?;
     let mut failures = batches.len() as i32;
     let mut seen_failures: HashSet<String> = HashSet::new();
     for (index, batch) in batches.iter().enumerate() {
@@ -800,21 +805,27 @@ pub async fn push_job(ctx: &JobContext) -> Result<(), JobFailure> {
             index * JOB_BATCH + batch.len(),
             report.pushed
         );
-        ctx.record_item(index as i32, &key, JobItemOutcome::Succeeded, None)
-            .await?;
+        let mut items = vec![
+            ItemRecord::new(index as i32, key, None)
+                .counting(i32::try_from(batch.len()).unwrap_or(i32::MAX)),
+        ];
         for (sku, reason) in report.failed {
             if !seen_failures.insert(sku.clone()) {
                 continue;
             }
-            ctx.record_item(
-                failures,
-                &sku,
-                JobItemOutcome::Failed,
-                Some((ErrorCode::MagentoError.as_str(), &reason)),
-            )
-            .await?;
+            items.push(
+                ItemRecord::new(
+                    failures,
+                    sku,
+                    Some(ItemError::new(ErrorCode::MagentoError.as_str(), reason)),
+                )
+                .counting(0),
+            );
             failures += 1;
         }
+        let txn = db.begin().await.map_err(DomainError::from)?;
+        ctx.record_items(&txn, &items).await?;
+        txn.commit().await.map_err(DomainError::from)?;
     }
     Ok(())
 }

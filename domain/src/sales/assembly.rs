@@ -55,6 +55,7 @@ pub(crate) async fn assemble_in<C: ConnectionTrait>(
             "assemble a positive quantity",
         ));
     }
+    stock::check_quantity_bound(&["input", "quantity"], quantity)?;
     let finished = stock::stock_product(db, org_id, product_id, &["input", "productId"]).await?;
     let components = bill_of_materials::Entity::find()
         .filter(bill_of_materials::Column::ProductId.eq(product_id))

@@ -260,6 +260,10 @@ async fn check_line<C: ConnectionTrait>(
             "a line's quantity must be positive",
         ));
     }
+    errors.extend(stock::quantity_bound_error(
+        &path("quantity"),
+        line.quantity,
+    ));
     if line.price < Decimal::ZERO {
         errors.push(FieldError::new(
             &path("price"),
