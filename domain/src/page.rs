@@ -2,7 +2,13 @@
 //! stay stable while new rows arrive.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
+
+use crate::error::DomainResult;
 
 pub const DEFAULT_PAGE: u64 = 50;
 pub const MAX_PAGE: u64 = 250;
@@ -45,6 +51,9 @@ pub fn after_cursor(after: Option<Cursor>) -> Option<sea_orm::sea_query::SimpleE
 pub struct PageRequest {
     pub first: Option<u64>,
     pub after: Option<Cursor>,
+    /// Count every matching row too (one more query; asked only when a client reads
+    /// `totalCount`).
+    pub count_total: bool,
 }
 
 impl PageRequest {
@@ -57,6 +66,8 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<(Cursor, T)>,
     pub has_next_page: bool,
+    /// Every row matching the list's filter, when the request asked for it.
+    pub total_count: Option<u64>,
 }
 
 impl<T> Page<T> {
@@ -67,8 +78,78 @@ impl<T> Page<T> {
         Self {
             items: rows.into_iter().map(|r| (cursor_of(&r), r)).collect(),
             has_next_page,
+            total_count: None,
         }
     }
+
+    /// The same page with each row turned into what the list returns (rows with their
+    /// details, read for the whole page at once).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items: self
+                .items
+                .into_iter()
+                .map(|(cursor, _)| cursor)
+                .zip(items)
+                .collect(),
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
+/// A row of a keyset-paged table: `created_at` and `id` columns.
+pub trait Keyed {
+    fn cursor(&self) -> Cursor;
+}
+
+macro_rules! keyed {
+    ($($model:path),*) => {$(
+        impl Keyed for $model {
+            fn cursor(&self) -> Cursor {
+                Cursor { created_at: self.created_at, id: self.id }
+            }
+        }
+    )*};
+}
+keyed!(
+    entities::product::Model,
+    entities::customer::Model,
+    entities::sale::Model,
+    entities::job::Model
+);
+
+/// One page of `query` (already filtered), newest first, and the number of rows the
+/// filter matches when the request asks for it.
+pub async fn fetch<E, C>(
+    db: &C,
+    query: Select<E>,
+    request: PageRequest,
+) -> DomainResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Keyed + Sync,
+    C: ConnectionTrait,
+{
+    let total_count = if request.count_total {
+        Some(query.clone().count(db).await?)
+    } else {
+        None
+    };
+    let mut query = query;
+    if let Some(after) = after_cursor(request.after) {
+        query = query.filter(after);
+    }
+    let limit = request.limit();
+    let rows = query
+        .order_by(Expr::cust("created_at"), Order::Desc)
+        .order_by(Expr::cust("id"), Order::Desc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let mut page = Page::from_rows(rows, limit, Keyed::cursor);
+    page.total_count = total_count;
+    Ok(page)
 }
 
 #[cfg(test)]
@@ -95,7 +176,7 @@ mod tests {
         assert_eq!(
             PageRequest {
                 first: Some(10_000),
-                after: None
+                ..PageRequest::default()
             }
             .limit(),
             MAX_PAGE

@@ -44,7 +44,7 @@ pub const JOB: &str = r#"
 query($id: ID!) {
   job(id: $id) {
     id kind state phase totalCount processedCount failedCount attempts lastError cancelRequested
-    results { nodes { index key outcome errorCode } }
+    results { totalCount nodes { index key outcome errorCode } }
   }
 }"#;
 

@@ -294,6 +294,7 @@ async fn a_job_whose_redis_task_was_lost_still_runs_exactly_once() {
     unique.dedup();
     assert_eq!(keys, unique, "no item recorded twice");
     assert_eq!(job["processedCount"], job["totalCount"]);
+    assert_eq!(job["results"]["totalCount"], json!(keys.len()));
 }
 
 #[tokio::test]
@@ -309,10 +310,14 @@ async fn jobs_are_listed_newest_first_and_filtered_by_kind_state_and_store() {
         finished_job(&gql, payload["job"]["id"].as_str().expect("job")).await;
     }
     const LIST: &str = r#"query($filter: JobFilter, $first: Int, $after: String) {
-        jobs(filter: $filter, first: $first, after: $after) { nodes { id kind state } pageInfo { hasNextPage endCursor } } }"#;
+        jobs(filter: $filter, first: $first, after: $after) { totalCount nodes { id kind state } pageInfo { hasNextPage endCursor } } }"#;
     let page = gql.data(LIST, json!({ "first": 1 })).await["jobs"].clone();
     assert_eq!(page["nodes"][0]["id"], second["job"]["id"], "newest first");
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        page["totalCount"], 2,
+        "both jobs, though one page shows one"
+    );
     let next = gql
         .data(
             LIST,
@@ -340,6 +345,7 @@ async fn jobs_are_listed_newest_first_and_filtered_by_kind_state_and_store() {
         .data(LIST, json!({ "filter": { "state": "FAILED" } }))
         .await;
     assert_eq!(none["jobs"]["nodes"], json!([]));
+    assert_eq!(none["jobs"]["totalCount"], 0);
 }
 
 #[tokio::test]

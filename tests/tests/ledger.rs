@@ -312,6 +312,28 @@ async fn an_adjustment_below_zero_on_hand_is_refused_naming_sku_location_and_on_
 }
 
 #[tokio::test]
+async fn a_product_list_counts_every_match_over_all_its_pages() {
+    let (_env, _server, gql) = start("ledger_total_count").await;
+    for sku in ["TEE-S", "TEE-M", "TEE-L", "MUG"] {
+        create_product(&gql, json!({ "sku": sku, "name": sku, "category": if sku == "MUG" { "Kitchen" } else { "Tops" } })).await;
+    }
+    let listed = gql
+        .data(
+            r#"{ all: products(first: 2) { totalCount nodes { sku } pageInfo { hasNextPage } }
+                 tops: products(filter: { category: "Tops" }, first: 1) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["all"]["totalCount"], 4);
+    assert_eq!(listed["all"]["nodes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(listed["all"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        listed["tops"]["totalCount"], 3,
+        "the filter is counted, not the page"
+    );
+}
+
+#[tokio::test]
 async fn a_viewer_reads_products_but_may_not_create_or_adjust() {
     let env = Env::new("ledger_viewer").await;
     let viewer = env.api_key("Acme", "viewer").await;

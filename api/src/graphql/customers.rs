@@ -1,7 +1,6 @@
 //! Customers with their contacts, addresses and external ids. Everyone reads them; an
 //! operator creates and updates them.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -411,7 +410,7 @@ impl CustomerQuery {
         filter: Option<CustomerFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Customer>> {
+    ) -> async_graphql::Result<super::query::Paged<Customer>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let filter = filter.unwrap_or_default();
@@ -422,7 +421,7 @@ impl CustomerQuery {
             search: filter.search,
             status: filter.status.map(Into::into),
         };
-        let page_request = page(first, after)?;
+        let page_request = page(ctx, first, after)?;
         let result = query(
             customers::customers(
                 &s.services.db,

@@ -9,6 +9,7 @@ use domain::jobs::{self, JobProgress};
 
 use super::errors::{optional, query};
 use super::ids;
+use super::query::{ListTotals, wants_total};
 use super::state;
 use super::store::Store;
 
@@ -111,23 +112,32 @@ impl Job {
         first: Option<i32>,
         after: Option<String>,
         outcome: Option<JobItemOutcome>,
-    ) -> async_graphql::Result<Connection<String, JobItemResult>> {
+    ) -> async_graphql::Result<Connection<String, JobItemResult, ListTotals>> {
         let s = state(ctx);
         let after_index = after.and_then(|a| a.parse::<i32>().ok());
         let first = first.unwrap_or(50).max(1) as u64;
-        let (rows, more) = query(
+        let results = query(
             jobs::item_results(
                 &s.services.db,
                 self.0.id,
                 outcome.map(Into::into),
                 first,
                 after_index,
+                wants_total(ctx),
             )
             .await,
         )?;
-        let mut connection = Connection::new(after_index.is_some(), more);
+        let mut connection = Connection::with_additional_fields(
+            after_index.is_some(),
+            results.has_next_page,
+            ListTotals {
+                total_count: results.total_count.unwrap_or_default(),
+            },
+        );
         connection.edges.extend(
-            rows.into_iter()
+            results
+                .items
+                .into_iter()
                 .map(|r| Edge::new(r.item_index.to_string(), JobItemResult(r))),
         );
         Ok(connection)

@@ -1,6 +1,5 @@
 //! Products, families and bills of materials.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -260,7 +259,7 @@ impl ProductFamily {
                 &filter,
                 domain::page::PageRequest {
                     first: Some(domain::page::MAX_PAGE),
-                    after: None,
+                    ..Default::default()
                 },
             )
             .await,
@@ -516,11 +515,11 @@ impl ProductQuery {
         filter: Option<ProductFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Product>> {
+    ) -> async_graphql::Result<super::query::Paged<Product>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let domain_filter = filter.unwrap_or_default().into_domain()?;
-        let page_request = page(first, after)?;
+        let page_request = page(ctx, first, after)?;
         let result = query(
             products::products(
                 &s.services.db,

@@ -23,7 +23,21 @@ pub struct Viewer {
     pub role: String,
 }
 
+/// The fields a paged list has beside its edges.
+#[derive(SimpleObject)]
+pub struct ListTotals {
+    /// How many items the list's filter matches over all its pages (counted only when
+    /// asked for).
+    pub total_count: u64,
+}
+
+/// A Relay connection with `totalCount`.
+pub type Paged<T> = Connection<String, T, ListTotals>;
+
+/// The page a list field was asked for; `totalCount` is counted only when the query
+/// selects it.
 pub(crate) fn page(
+    ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<PageRequest> {
@@ -40,7 +54,18 @@ pub(crate) fn page(
     Ok(PageRequest {
         first: first.map(|n| n as u64),
         after,
+        count_total: wants_total(ctx),
     })
+}
+
+/// Whether the query reads the list's `totalCount`.
+pub(crate) fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// An empty list (a filter that can match nothing).
+pub(crate) fn empty<U: async_graphql::OutputType>() -> Paged<U> {
+    Connection::with_additional_fields(false, false, ListTotals { total_count: 0 })
 }
 
 /// A Relay connection over one page of a keyset-paged list.
@@ -48,8 +73,14 @@ pub(crate) fn connection<T, U: async_graphql::OutputType>(
     request: PageRequest,
     page: domain::page::Page<T>,
     wrap: impl Fn(T) -> U,
-) -> Connection<String, U> {
-    let mut connection = Connection::new(request.after.is_some(), page.has_next_page);
+) -> Paged<U> {
+    let mut connection = Connection::with_additional_fields(
+        request.after.is_some(),
+        page.has_next_page,
+        ListTotals {
+            total_count: page.total_count.unwrap_or_default(),
+        },
+    );
     connection.edges.extend(
         page.items
             .into_iter()
@@ -92,14 +123,14 @@ impl CoreQuery {
         filter: Option<JobFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Job>> {
+    ) -> async_graphql::Result<Paged<Job>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let filter = filter.unwrap_or_default();
         let store_id = match &filter.store_id {
             Some(id) => match ids::decode("Store", id)? {
                 Some(uuid) => Some(uuid),
-                None => return Ok(Connection::new(false, false)),
+                None => return Ok(empty()),
             },
             None => None,
         };
@@ -108,7 +139,7 @@ impl CoreQuery {
             state: filter.state.map(Into::into),
             store_id,
         };
-        let page_request = page(first, after)?;
+        let page_request = page(ctx, first, after)?;
         let result = query(
             jobs::list(
                 &s.services.db,

@@ -1,7 +1,6 @@
 //! Sales: the order, its fulfilments (pick, pack, ship), invoices and payments, credit
 //! notes with refunds and restocks, and assemblies.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -819,7 +818,7 @@ impl SaleQuery {
         filter: Option<SaleFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Sale>> {
+    ) -> async_graphql::Result<super::query::Paged<Sale>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let filter = filter.unwrap_or_default();
@@ -832,7 +831,7 @@ impl SaleQuery {
             source_channel: filter.source_channel,
             external_id: filter.external_id,
         };
-        let page_request = page(first, after)?;
+        let page_request = page(ctx, first, after)?;
         let result = query(
             sales::sales(
                 &s.services.db,

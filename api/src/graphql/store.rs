@@ -130,10 +130,10 @@ impl Store {
         filter: Option<CatalogFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<async_graphql::connection::Connection<String, CatalogItem>> {
+    ) -> async_graphql::Result<super::query::Paged<CatalogItem>> {
         let s = state(ctx);
         let filter = filter.unwrap_or_default().into_domain()?;
-        let page_request = super::query::page(first, after)?;
+        let page_request = super::query::page(ctx, first, after)?;
         let result = query(
             domain::listing::catalog::catalog(
                 &s.services.db,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use entities::customer::CustomerStatus;
@@ -12,7 +12,7 @@ use entities::{customer, customer_address, customer_contact, customer_external_i
 
 use super::CustomerRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::page::{Cursor, Page, PageRequest};
+use crate::page::{Page, PageRequest};
 
 #[derive(Debug, Clone, Default)]
 pub struct CustomerFilter {
@@ -81,26 +81,10 @@ pub async fn customers<C: ConnectionTrait>(
     if let Some(status) = filter.status {
         query = query.filter(customer::Column::Status.eq(status));
     }
-    if let Some(after) = crate::page::after_cursor(page.after) {
-        query = query.filter(after);
-    }
-    let limit = page.limit();
-    let rows = query
-        .order_by_desc(customer::Column::CreatedAt)
-        .order_by_desc(customer::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let page = Page::from_rows(rows, limit, |c| Cursor {
-        created_at: c.created_at,
-        id: c.id,
-    });
-    let (cursors, rows): (Vec<Cursor>, Vec<customer::Model>) = page.items.into_iter().unzip();
+    let page = crate::page::fetch(db, query, page).await?;
+    let rows = page.items.iter().map(|(_, c)| c.clone()).collect();
     let records = with_details(db, rows).await?;
-    Ok(Page {
-        items: cursors.into_iter().zip(records).collect(),
-        has_next_page: page.has_next_page,
-    })
+    Ok(page.with_items(records))
 }
 
 pub async fn customer<C: ConnectionTrait>(

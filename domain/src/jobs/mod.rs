@@ -19,7 +19,9 @@ pub use reaper::{ReaperConfig, reap_once, run_reaper};
 pub use runner::{
     ItemError, ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, item_index, run_job,
 };
-pub use store::{JobFilter, NewJob, cancel, enqueue, get, item_results, list, retry_failed};
+pub use store::{
+    ItemResults, JobFilter, NewJob, cancel, enqueue, get, item_results, list, retry_failed,
+};
 
 /// Every kind of long work. The wire name is the GraphQL enum value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,8 +1,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use super::{JobKind, Ticket};
 use crate::Services;
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::events;
-use crate::page::{Cursor, Page, PageRequest};
+use crate::page::{Page, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -166,20 +166,7 @@ pub async fn list(
     if let Some(store_id) = filter.store_id {
         query = query.filter(job::Column::StoreId.eq(store_id));
     }
-    if let Some(after) = crate::page::after_cursor(page.after) {
-        query = query.filter(after);
-    }
-    let limit = page.limit();
-    let rows = query
-        .order_by_desc(job::Column::CreatedAt)
-        .order_by_desc(job::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(rows, limit, |j| Cursor {
-        created_at: j.created_at,
-        id: j.id,
-    }))
+    crate::page::fetch(db, query, page).await
 }
 
 pub async fn item_results(
@@ -188,23 +175,42 @@ pub async fn item_results(
     outcome: Option<JobItemOutcome>,
     first: u64,
     after_index: Option<i32>,
-) -> DomainResult<(Vec<job_item::Model>, bool)> {
+    count_total: bool,
+) -> DomainResult<ItemResults> {
     let mut query = job_item::Entity::find().filter(job_item::Column::JobId.eq(job_id));
     if let Some(outcome) = outcome {
         query = query.filter(job_item::Column::Outcome.eq(outcome));
     }
+    let total_count = if count_total {
+        Some(query.clone().count(db).await?)
+    } else {
+        None
+    };
     if let Some(after) = after_index {
         query = query.filter(job_item::Column::ItemIndex.gt(after));
     }
     let limit = first.clamp(1, crate::page::MAX_PAGE);
-    let mut rows = query
+    let mut items = query
         .order_by_asc(job_item::Column::ItemIndex)
         .limit(limit + 1)
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    let has_next_page = items.len() as u64 > limit;
+    items.truncate(limit as usize);
+    Ok(ItemResults {
+        items,
+        has_next_page,
+        total_count,
+    })
+}
+
+/// One page of a job's item results, in item order.
+#[derive(Debug, Clone)]
+pub struct ItemResults {
+    pub items: Vec<job_item::Model>,
+    pub has_next_page: bool,
+    /// Every item the outcome filter matches, when asked for.
+    pub total_count: Option<u64>,
 }
 
 /// Cooperative cancel: a queued job is cancelled at once; a running one is flagged and

@@ -127,5 +127,6 @@ pub async fn catalog(
     Ok(Page {
         items,
         has_next_page: products.has_next_page,
+        total_count: products.total_count,
     })
 }

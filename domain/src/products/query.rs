@@ -14,7 +14,7 @@ use entities::{bill_of_materials, product, product_price};
 
 use super::ProductRecord;
 use crate::error::{DomainError, DomainResult};
-use crate::page::{Cursor, Page, PageRequest};
+use crate::page::{Page, PageRequest};
 
 #[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
@@ -82,27 +82,10 @@ pub async fn products<C: ConnectionTrait>(
     filter: &ProductFilter,
     page: PageRequest,
 ) -> DomainResult<Page<ProductRecord>> {
-    let mut query = filtered(org_id, filter);
-    if let Some(after) = crate::page::after_cursor(page.after) {
-        query = query.filter(after);
-    }
-    let limit = page.limit();
-    let rows = query
-        .order_by_desc(product::Column::CreatedAt)
-        .order_by_desc(product::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let page = Page::from_rows(rows, limit, |p| Cursor {
-        created_at: p.created_at,
-        id: p.id,
-    });
-    let (cursors, rows): (Vec<Cursor>, Vec<product::Model>) = page.items.into_iter().unzip();
+    let page = crate::page::fetch(db, filtered(org_id, filter), page).await?;
+    let rows = page.items.iter().map(|(_, p)| p.clone()).collect();
     let records = with_details(db, rows).await?;
-    Ok(Page {
-        items: cursors.into_iter().zip(records).collect(),
-        has_next_page: page.has_next_page,
-    })
+    Ok(page.with_items(records))
 }
 
 /// The organisation's products matching `filter`, as a query to page or project.

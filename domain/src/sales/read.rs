@@ -11,7 +11,7 @@ use entities::{
 };
 
 use crate::error::{DomainError, DomainResult};
-use crate::page::{Cursor, Page, PageRequest};
+use crate::page::{Page, PageRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleRecord {
@@ -94,28 +94,12 @@ pub async fn sales<C: ConnectionTrait>(
     if let Some(external_id) = &filter.external_id {
         query = query.filter(sale::Column::ExternalId.eq(external_id.clone()));
     }
-    if let Some(after) = crate::page::after_cursor(page.after) {
-        query = query.filter(after);
+    let page = crate::page::fetch(db, query, page).await?;
+    let mut records = Vec::with_capacity(page.items.len());
+    for (_, sale) in &page.items {
+        records.push(record(db, sale.clone()).await?);
     }
-    let limit = page.limit();
-    let rows = query
-        .order_by_desc(sale::Column::CreatedAt)
-        .order_by_desc(sale::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let page = Page::from_rows(rows, limit, |s| Cursor {
-        created_at: s.created_at,
-        id: s.id,
-    });
-    let mut items = Vec::with_capacity(page.items.len());
-    for (cursor, sale) in page.items {
-        items.push((cursor, record(db, sale).await?));
-    }
-    Ok(Page {
-        items,
-        has_next_page: page.has_next_page,
-    })
+    Ok(page.with_items(records))
 }
 
 pub(crate) async fn record<C: ConnectionTrait>(
