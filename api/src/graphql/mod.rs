@@ -68,18 +68,23 @@ pub enum Caller {
 }
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let mut builder = Schema::build(
+    let mut builder = schema_builder();
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema with its limits, before any data is added (tests add extensions).
+pub fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
     )
     .limit_depth(12)
     .limit_complexity(5_000)
-    .disable_suggestions();
-    if let Some(state) = state {
-        builder = builder.data(state);
-    }
-    builder.finish()
+    .disable_suggestions()
 }
 
 /// The SDL committed as `schema.graphql`.
