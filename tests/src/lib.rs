@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod process;
+pub mod readme;
 pub mod shop;
 pub mod ws;
 

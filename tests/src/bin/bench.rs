@@ -3,6 +3,8 @@
 
 #[path = "bench/catalog.rs"]
 mod catalog;
+#[path = "bench/database.rs"]
+mod database;
 #[path = "bench/stock.rs"]
 mod stock;
 
@@ -239,6 +241,11 @@ async fn main() -> anyhow::Result<()> {
     };
     if wanted("serve.") {
         for figure in serve_demo().await? {
+            print(&figure);
+        }
+    }
+    if wanted("database.") {
+        for figure in database::large_statement().await? {
             print(&figure);
         }
     }
