@@ -8,13 +8,13 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, Responder, guard, web};
 use async_graphql::Data;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use redis::aio::ConnectionManager;
 use sea_orm::ConnectionTrait;
 
 use domain::auth;
 
+use crate::graphiql;
 use crate::graphql::{AppSchema, AppState, Caller};
 use crate::metrics;
 
@@ -36,8 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .guard(guard::Header("upgrade", "websocket"))
                     .to(graphql_ws),
             )
-            .route(web::get().to(graphiql)),
+            .route(web::get().to(graphiql::page)),
     )
+    .configure(graphiql::routes)
     .service(web::resource("/graphql/ws").route(web::get().to(graphql_ws)))
     .service(web::resource("/healthz").route(web::get().to(healthz)))
     .service(web::resource("/readyz").route(web::get().to(readyz)))
@@ -107,6 +108,21 @@ async fn graphql(
     response.respond_to(&req).map_into_boxed_body()
 }
 
+/// The `Authorization` value of a `connection_init` payload, whatever its letter case:
+/// clients send header names as typed (GraphiQL's header editor: `Authorization`), and
+/// some nest them under `headers`.
+fn init_authorization(payload: &serde_json::Value) -> Option<&str> {
+    fn lookup(object: &serde_json::Value) -> Option<&str> {
+        object
+            .as_object()?
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))?
+            .1
+            .as_str()
+    }
+    lookup(payload).or_else(|| lookup(payload.get("headers")?))
+}
+
 async fn graphql_ws(
     state: web::Data<HttpState>,
     req: HttpRequest,
@@ -117,10 +133,7 @@ async fn graphql_ws(
         // Authentication happens in connection_init; a missing or bad key still gets a
         // connection, and every operation on it answers UNAUTHENTICATED like over HTTP.
         .on_connection_init(move |payload: serde_json::Value| async move {
-            let authorization = payload
-                .get("authorization")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
+            let authorization = init_authorization(&payload).map(str::to_owned);
             let caller = caller(&app, authorization.as_deref())
                 .await
                 .map_err(|_| async_graphql::Error::new("service unavailable"))?;
@@ -130,17 +143,6 @@ async fn graphql_ws(
         })
         .keepalive_timeout(Duration::from_secs(60))
         .start(&req, payload)
-}
-
-async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
 }
 
 async fn healthz() -> HttpResponse {
@@ -189,7 +191,29 @@ async fn metrics_endpoint(state: web::Data<HttpState>) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::bearer;
+    use serde_json::json;
+
+    use super::{bearer, init_authorization};
+
+    #[test]
+    fn connection_init_finds_the_authorization_key_in_any_case_and_under_headers() {
+        for payload in [
+            json!({ "authorization": "Bearer k" }),
+            json!({ "Authorization": "Bearer k" }),
+            json!({ "AUTHORIZATION": "Bearer k" }),
+            json!({ "headers": { "Authorization": "Bearer k" } }),
+        ] {
+            assert_eq!(init_authorization(&payload), Some("Bearer k"), "{payload}");
+        }
+        assert_eq!(init_authorization(&json!({})), None);
+        assert_eq!(init_authorization(&json!(null)), None);
+        assert_eq!(
+            init_authorization(
+                &json!({ "Authorization": "Bearer top", "headers": { "authorization": "Bearer nested" } })
+            ),
+            Some("Bearer top")
+        );
+    }
 
     #[test]
     fn the_bearer_scheme_is_case_insensitive_and_required() {

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

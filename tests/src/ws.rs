@@ -17,6 +17,15 @@ pub struct WsClient {
 impl WsClient {
     /// Connects and completes `connection_init` (with the key, if any).
     pub async fn connect(url: &str, key: Option<&str>) -> Self {
+        let payload = match key {
+            Some(key) => json!({ "authorization": format!("Bearer {key}") }),
+            None => json!({}),
+        };
+        Self::connect_with(url, payload).await
+    }
+
+    /// Connects and completes `connection_init` with this payload, as a client sent it.
+    pub async fn connect_with(url: &str, payload: Value) -> Self {
         let mut request = url.into_client_request().expect("ws url");
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
@@ -26,10 +35,6 @@ impl WsClient {
             .await
             .expect("websocket connects");
         let mut client = Self { socket, next_id: 0 };
-        let payload = match key {
-            Some(key) => json!({ "authorization": format!("Bearer {key}") }),
-            None => json!({}),
-        };
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
