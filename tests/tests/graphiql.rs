@@ -176,3 +176,42 @@ async fn a_subscription_with_a_wrong_key_as_graphiql_sends_it_is_unauthenticated
         "{message}"
     );
 }
+
+/// graphql-js's introspection query as GraphiQL sends it for its docs and completion:
+/// `TypeRef` nests nine `ofType` levels, fifteen fields deep in all.
+fn graphiql_schema_query() -> String {
+    let mut type_ref = String::from("kind name");
+    for _ in 0..9 {
+        type_ref = format!("kind name ofType {{ {type_ref} }}");
+    }
+    format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} mutationType {{ name }} \
+         subscriptionType {{ name }} types {{ ...FullType }} \
+         directives {{ name description locations args {{ ...InputValue }} }} }} }}
+         fragment FullType on __Type {{ kind name description \
+           fields(includeDeprecated: true) {{ name description args {{ ...InputValue }} \
+             type {{ ...TypeRef }} isDeprecated deprecationReason }} \
+           inputFields {{ ...InputValue }} interfaces {{ ...TypeRef }} \
+           enumValues(includeDeprecated: true) {{ name description isDeprecated deprecationReason }} \
+           possibleTypes {{ ...TypeRef }} }}
+         fragment InputValue on __InputValue {{ name description type {{ ...TypeRef }} defaultValue }}
+         fragment TypeRef on __Type {{ {type_ref} }}"
+    )
+}
+
+#[tokio::test]
+async fn graphiql_can_read_the_schema_for_its_docs_and_completion() {
+    let env = Env::new("graphiql_schema").await;
+    let key = env.api_key("Acme", "viewer").await;
+    let server = Server::start(&env, &["--no-workers"]).await;
+    let body = server
+        .gql(Some(&key))
+        .raw(&graphiql_schema_query(), json!({}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let types = body["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(
+        types.iter().any(|t| t["name"] == "StoreSettings"),
+        "the schema's own types are there"
+    );
+}

@@ -82,7 +82,8 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot,
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .limit_depth(12)
+    // GraphiQL's schema query (graphql-js's introspection, nine `ofType` levels) is 15 deep.
+    .limit_depth(15)
     .limit_complexity(5_000)
     .disable_suggestions()
 }
