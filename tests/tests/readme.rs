@@ -150,7 +150,7 @@ async fn the_readme_tour_runs_against_the_demo() {
 
     let mut variables: serde_json::Map<String, Value> = serde_json::Map::new();
     variables.insert("store".into(), demo["store_id"].clone());
-    variables.insert("product".into(), demo["listable_product_id"].clone());
+    variables.insert("product".into(), demo["product_id"].clone());
     variables.insert("job".into(), demo["metadata_job_id"].clone());
     let locations = gql.data("{ locations { id isDefault } }", json!({})).await;
     let default_location = locations["locations"]
