@@ -34,6 +34,8 @@ pub enum JobKind {
     ListingBulkApply,
     /// "Update Quantities": push sync quantities to one store.
     StockPush,
+    /// Magento's quantities taken as the ledger's opening balance.
+    StockImport,
 }
 
 impl JobKind {
@@ -44,6 +46,7 @@ impl JobKind {
             JobKind::ProductsDownload => "PRODUCTS_DOWNLOAD",
             JobKind::ListingBulkApply => "LISTING_BULK_APPLY",
             JobKind::StockPush => "STOCK_PUSH",
+            JobKind::StockImport => "STOCK_IMPORT",
         }
     }
 
@@ -54,6 +57,7 @@ impl JobKind {
             "PRODUCTS_DOWNLOAD" => Some(JobKind::ProductsDownload),
             "LISTING_BULK_APPLY" => Some(JobKind::ListingBulkApply),
             "STOCK_PUSH" => Some(JobKind::StockPush),
+            "STOCK_IMPORT" => Some(JobKind::StockImport),
             _ => None,
         }
     }
@@ -69,6 +73,9 @@ impl JobKind {
             JobKind::ListingBulkApply => 5,
             // Absolute quantities: pushing twice is harmless.
             JobKind::StockPush => 5,
+            // Each product's change is recorded with its item in one transaction; a
+            // retry skips recorded items and sets the rest to an absolute quantity.
+            JobKind::StockImport => 5,
         }
     }
 }
@@ -122,6 +129,7 @@ mod tests {
             JobKind::ProductsDownload,
             JobKind::ListingBulkApply,
             JobKind::StockPush,
+            JobKind::StockImport,
         ] {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
