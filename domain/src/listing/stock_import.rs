@@ -36,9 +36,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -165,15 +163,12 @@ async fn listed_products(
             " AND l.product_id = ANY($3)"
         }
     };
-    // A listing without a Magento product id was never created in Magento: nothing to
-    // read there.
     let sql = format!(
         "SELECT l.product_id, l.magento_product_id, \
                 coalesce(nullif(btrim(l.magento_sku), ''), p.sku) AS sku, \
                 p.kind = 'stock' AS stock_product, {HAS_OWN_STOCK} AS own_stock \
          FROM listings l JOIN products p ON p.id = l.product_id \
-         WHERE l.org_id = $1 AND l.store_id = $2 AND l.status = 'listed' \
-           AND l.magento_product_id IS NOT NULL{filter} \
+         WHERE l.org_id = $1 AND l.store_id = $2 AND l.status = 'listed'{filter} \
          ORDER BY l.magento_product_id"
     );
     let rows = db
@@ -377,12 +372,7 @@ struct Level {
     source: Option<String>,
 }
 
-fn decide(
-    listed: &Listed,
-    reading: &Reading,
-    moved: &HashSet<Uuid>,
-    plan: &Plan,
-) -> Decision {
+fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan) -> Decision {
     let skipped = |error: ItemError| {
         Decision::Record(ItemRecord {
             index: listed.index,

@@ -26,10 +26,10 @@ pub use metadata::{StoreMetadata, refresh_metadata, remember_sources};
 
 use crate::Services;
 use crate::auth::Principal;
-pub use crate::listing::stock_import::{UserWarning, WarningCode};
-use crate::listing::stock_import::overwrite_warning;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{self, JobKind, NewJob};
+use crate::listing::stock_import::overwrite_warning;
+pub use crate::listing::stock_import::{UserWarning, WarningCode};
 use crate::reference;
 use crate::settings::{self, References, SettingsPatch};
 
@@ -303,7 +303,11 @@ pub fn client_for(
     services: &Services,
     store: &magento_store::Model,
 ) -> DomainResult<MagentoClient> {
-    client_with(services, store, client_options(services, &store.id.to_string()))
+    client_with(
+        services,
+        store,
+        client_options(services, &store.id.to_string()),
+    )
 }
 
 /// [`client_for`] with other options (an [`interactive_options`] client).

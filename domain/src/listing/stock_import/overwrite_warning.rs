@@ -244,13 +244,21 @@ mod tests {
     fn a_partial_comparison_reports_at_least_what_it_found() {
         let warning = would_overwrite(7, 500, 1200);
         assert_eq!(warning.count, Some(7));
-        assert!(warning.message.starts_with("At least 7 listed products (of 1200"));
+        assert!(
+            warning
+                .message
+                .starts_with("At least 7 listed products (of 1200")
+        );
         assert!(warning.message.contains("stockImportFromMagento"));
     }
 
     #[test]
     fn a_full_comparison_reports_the_exact_count() {
         let warning = would_overwrite(3, 3, 3);
-        assert!(warning.message.starts_with("3 listed products have on hand 0"));
+        assert!(
+            warning
+                .message
+                .starts_with("3 listed products have on hand 0")
+        );
     }
 }
