@@ -212,7 +212,7 @@ impl StockMutation {
         ctx: &Context<'_>,
         store_id: ID,
         skus: Option<Vec<String>>,
-        #[graphql(default = false)] overwrite: bool,
+        #[graphql(default_with = "Some(false)")] overwrite: Option<bool>,
     ) -> async_graphql::Result<StockImportPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
@@ -223,7 +223,8 @@ impl StockMutation {
                     &principal,
                     id,
                     skus,
-                    overwrite,
+                    // An explicit null is the default too.
+                    overwrite.unwrap_or(false),
                 )
                 .await
             }
