@@ -38,6 +38,9 @@ pub enum JobKind {
     ListingBulkApply,
     /// Pushes sync quantities to a store ("Update Quantities").
     StockPush,
+    /// Takes a store's Magento quantities as the opening balance
+    /// (`stockImportFromMagento`).
+    StockImport,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

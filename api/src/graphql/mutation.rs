@@ -8,7 +8,7 @@ use magento::Credentials;
 use super::errors::{UserError, user_errors};
 use super::ids;
 use super::job::Job;
-use super::store::{Store, StoreSettings, StoreSettingsInput};
+use super::store::{Store, StoreSettings, StoreSettingsInput, UserWarning};
 use super::{require, state};
 
 /// Stores and jobs (reference books and customers: `reference`, `customers`).
@@ -44,6 +44,9 @@ pub struct StoreConnectPayload {
 pub struct StoreUpdateSettingsPayload {
     pub store: Option<Store>,
     pub settings: Option<StoreSettings>,
+    /// What the saved settings may do that the merchant should know (turning Update
+    /// Stock Levels in Magento on while Magento has stock of products at 0 here).
+    pub warnings: Vec<UserWarning>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -179,13 +182,15 @@ impl CoreMutation {
                     .map(Store);
                 Ok(StoreUpdateSettingsPayload {
                     store,
-                    settings: Some(StoreSettings(saved)),
+                    settings: Some(StoreSettings(saved.settings)),
+                    warnings: saved.warnings.into_iter().map(Into::into).collect(),
                     user_errors: vec![],
                 })
             }
             Err(err) => Ok(StoreUpdateSettingsPayload {
                 store: None,
                 settings: None,
+                warnings: vec![],
                 user_errors: user_errors(err, &["storeId"])?,
             }),
         }

@@ -97,6 +97,13 @@ pub struct StockPushPayload {
     pub user_errors: Vec<UserError>,
 }
 
+#[derive(SimpleObject)]
+pub struct StockImportPayload {
+    /// The `STOCK_IMPORT` job started.
+    pub job: Option<Job>,
+    pub user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct StockMutation;
 
@@ -185,6 +192,50 @@ impl StockMutation {
                 user_errors: vec![],
             }),
             Err(err) => Ok(StockPushPayload {
+                job: None,
+                user_errors: user_errors(err, &["storeId"])?,
+            }),
+        }
+    }
+
+    /// The opening balance from Magento: starts a `STOCK_IMPORT` job that sets on hand
+    /// of the named SKUs (each must be listed in the store), or of every product listed
+    /// in it when `skus` is left out, to Magento's quantities. MSI sources land at their
+    /// mapped locations (the push's source for the linked location at the linked
+    /// location, else the organisation's default location); legacy stock at the linked
+    /// location, else the default location. Each change is a stock adjustment whose
+    /// reason names Magento, the store and the source. Without `overwrite` only products
+    /// that have no stock movement yet are set; the others are skipped
+    /// (`HAS_STOCK_MOVEMENTS`). Repeating the import changes nothing.
+    async fn stock_import_from_magento(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+        skus: Option<Vec<String>>,
+        #[graphql(default_with = "Some(false)")] overwrite: Option<bool>,
+    ) -> async_graphql::Result<StockImportPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let s = state(ctx);
+        let result = match ids::decode("Store", &store_id)? {
+            Some(id) => {
+                domain::listing::stock_import::start_import(
+                    &s.services,
+                    &principal,
+                    id,
+                    skus,
+                    // An explicit null is the default too.
+                    overwrite.unwrap_or(false),
+                )
+                .await
+            }
+            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        };
+        match result {
+            Ok(job) => Ok(StockImportPayload {
+                job: Some(Job(job)),
+                user_errors: vec![],
+            }),
+            Err(err) => Ok(StockImportPayload {
                 job: None,
                 user_errors: user_errors(err, &["storeId"])?,
             }),

@@ -81,6 +81,38 @@ pub enum InvoiceStatus {
     Authorised,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "stores::WarningCode")]
+pub enum UserWarningCode {
+    /// Listed products with on hand 0 here have stock in Magento: with Update Stock
+    /// Levels in Magento on, their next push sets Magento to 0 (see
+    /// `stockImportFromMagento`).
+    StockWouldOverwriteMagento,
+    /// Magento could not be asked in time whether those products have stock there.
+    MagentoStockNotCompared,
+}
+
+/// What a saved change may do that the caller should know about. Not an error: the
+/// change was saved.
+#[derive(SimpleObject)]
+pub struct UserWarning {
+    pub code: UserWarningCode,
+    pub message: String,
+    /// How many products it concerns (a lower bound when the message says "at
+    /// least"); null when not known.
+    pub count: Option<i64>,
+}
+
+impl From<stores::UserWarning> for UserWarning {
+    fn from(warning: stores::UserWarning) -> Self {
+        Self {
+            code: warning.code.into(),
+            message: warning.message,
+            count: warning.count,
+        }
+    }
+}
+
 pub struct Store(pub magento_store::Model);
 
 #[Object]

@@ -36,6 +36,8 @@ pub enum JobKind {
     ListingBulkApply,
     /// "Update Quantities": push sync quantities to one store.
     StockPush,
+    /// Magento's quantities taken as the ledger's opening balance.
+    StockImport,
 }
 
 impl JobKind {
@@ -46,6 +48,7 @@ impl JobKind {
             JobKind::ProductsDownload => "PRODUCTS_DOWNLOAD",
             JobKind::ListingBulkApply => "LISTING_BULK_APPLY",
             JobKind::StockPush => "STOCK_PUSH",
+            JobKind::StockImport => "STOCK_IMPORT",
         }
     }
 
@@ -56,6 +59,7 @@ impl JobKind {
             "PRODUCTS_DOWNLOAD" => Some(JobKind::ProductsDownload),
             "LISTING_BULK_APPLY" => Some(JobKind::ListingBulkApply),
             "STOCK_PUSH" => Some(JobKind::StockPush),
+            "STOCK_IMPORT" => Some(JobKind::StockImport),
             _ => None,
         }
     }
@@ -71,6 +75,9 @@ impl JobKind {
             JobKind::ListingBulkApply => 5,
             // Absolute quantities: pushing twice is harmless.
             JobKind::StockPush => 5,
+            // Each product's change is recorded with its item in one transaction; a
+            // retry skips recorded items and sets the rest to an absolute quantity.
+            JobKind::StockImport => 5,
         }
     }
 }
@@ -124,6 +131,7 @@ mod tests {
             JobKind::ProductsDownload,
             JobKind::ListingBulkApply,
             JobKind::StockPush,
+            JobKind::StockImport,
         ] {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }

@@ -443,6 +443,7 @@ pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutco
         Some(JobKind::ProductsDownload) => crate::listing::download::download_products(&ctx).await,
         Some(JobKind::ListingBulkApply) => crate::listing::bulk::apply_bulk(&ctx).await,
         Some(JobKind::StockPush) => crate::listing::stock_sync::push_job(&ctx).await,
+        Some(JobKind::StockImport) => crate::listing::stock_import::import_job(&ctx).await,
         None => Err(JobFailure::Permanent(format!(
             "unknown job kind {}",
             job.kind

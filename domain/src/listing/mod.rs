@@ -8,4 +8,5 @@ pub mod download;
 pub mod mapping;
 pub mod publish;
 pub mod push;
+pub mod stock_import;
 pub mod stock_sync;

@@ -116,6 +116,10 @@ const PUSH_CONCURRENCY: usize = 4;
 const LEGACY_CONCURRENCY: usize = 8;
 /// Magento's single-source mode source, present on every MSI install.
 const DEFAULT_SOURCE: &str = "default";
+/// The listings that carry stock of their own: a configurable, bundle or grouped
+/// parent's stock is its children's (SQL over `listings l`).
+pub(crate) const HAS_OWN_STOCK: &str =
+    "coalesce(l.magento_type, 'simple') NOT IN ('configurable', 'bundle', 'grouped')";
 
 /// Pushes the scope's listed, stock-synced listings of one store.
 ///
@@ -243,8 +247,7 @@ async fn candidates(
                               AND ($3::uuid IS NULL OR location_id = $3)) s ON true \
          LEFT JOIN listing_stock_items i ON i.listing_id = l.id \
          WHERE l.org_id = $1 AND l.store_id = $2 AND l.status = 'listed' AND l.stock_sync \
-           AND p.kind = 'stock' \
-           AND coalesce(l.magento_type, 'simple') NOT IN ('configurable', 'bundle', 'grouped'){listing_filter} \
+           AND p.kind = 'stock' AND {HAS_OWN_STOCK}{listing_filter} \
          ORDER BY 3"
     );
     let rows = db
@@ -274,30 +277,39 @@ async fn candidates(
         .map_err(DomainError::from)
 }
 
-enum Target {
+pub(crate) enum Target {
     Msi { source_code: String },
     Legacy,
 }
 
-/// Where the store keeps stock. A store whose metadata was never read is asked once.
-async fn target(
+/// The store's MSI sources, or `None` for legacy stock. A store whose metadata was
+/// never read is asked once.
+pub(crate) async fn sources_of(
+    db: &DatabaseConnection,
+    store: &magento_store::Model,
+    client: &MagentoClient,
+) -> DomainResult<Option<Vec<dto::Source>>> {
+    Ok(match store.stock_mode {
+        StockMode::Legacy => None,
+        StockMode::Msi => Some(stores::metadata_of(store).sources),
+        StockMode::Unknown => {
+            let sources = client.inventory_sources().await?;
+            stores::remember_sources(db, store.id, sources.as_deref()).await?;
+            sources
+        }
+    })
+}
+
+/// Where the push sends the store's stock: the source mapped to the linked location,
+/// else [`default_source`]; legacy stock items on a store without MSI.
+pub(crate) async fn target(
     db: &DatabaseConnection,
     store: &magento_store::Model,
     client: &MagentoClient,
     settings: &magento_setting::Model,
 ) -> DomainResult<Target> {
-    let metadata = stores::metadata_of(store);
-    let sources = match store.stock_mode {
-        StockMode::Legacy => return Ok(Target::Legacy),
-        StockMode::Msi => metadata.sources,
-        StockMode::Unknown => {
-            let sources = client.inventory_sources().await?;
-            stores::remember_sources(db, store.id, sources.as_deref()).await?;
-            match sources {
-                Some(sources) => sources,
-                None => return Ok(Target::Legacy),
-            }
-        }
+    let Some(sources) = sources_of(db, store, client).await? else {
+        return Ok(Target::Legacy);
     };
     if let Some(location_id) = settings.location_id
         && let Some(row) = db
@@ -320,7 +332,7 @@ async fn target(
 
 /// Magento's `default` source when the store has it (or we know none of its sources),
 /// else its only enabled source.
-fn default_source(sources: &[dto::Source]) -> String {
+pub(crate) fn default_source(sources: &[dto::Source]) -> String {
     let enabled: Vec<&dto::Source> = sources.iter().filter(|s| s.enabled).collect();
     if sources.is_empty() || sources.iter().any(|s| s.source_code == DEFAULT_SOURCE) {
         return DEFAULT_SOURCE.to_owned();
@@ -664,7 +676,16 @@ pub async fn start_push(
     stores::get(&services.db, principal.org_id, store_id).await?;
     let skus = match skus {
         None => None,
-        Some(skus) => Some(check_skus(&services.db, principal.org_id, store_id, skus).await?),
+        Some(skus) => Some(
+            check_skus(
+                &services.db,
+                principal.org_id,
+                store_id,
+                skus,
+                "to push every listing",
+            )
+            .await?,
+        ),
     };
     let mut args = serde_json::Map::new();
     args.insert("skus".to_owned(), json!(skus));
@@ -672,11 +693,13 @@ pub async fn start_push(
 }
 
 /// The named SKUs, trimmed and without repeats; each must be a listing of the store.
-async fn check_skus(
+/// `leave_out` ends the message for an empty list ("to push every listing").
+pub(crate) async fn check_skus(
     db: &DatabaseConnection,
     org_id: Uuid,
     store_id: Uuid,
     skus: Vec<String>,
+    leave_out: &str,
 ) -> DomainResult<Vec<String>> {
     let mut seen = HashSet::new();
     let skus: Vec<String> = skus
@@ -688,7 +711,7 @@ async fn check_skus(
         return Err(DomainError::invalid(
             &["skus"],
             ErrorCode::Invalid,
-            "name at least one SKU, or leave skus out to push every listing",
+            format!("name at least one SKU, or leave skus out {leave_out}"),
         ));
     }
     let found: HashSet<String> = listing_products(db, org_id, store_id, &skus)
@@ -717,7 +740,7 @@ async fn check_skus(
 
 /// The products of the store's listed listings whose SKU (the product's or the listing's
 /// Magento SKU, case-insensitively) is among `skus`, with the lowered SKUs that matched.
-async fn listing_products(
+pub(crate) async fn listing_products(
     db: &DatabaseConnection,
     org_id: Uuid,
     store_id: Uuid,

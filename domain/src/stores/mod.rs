@@ -28,6 +28,8 @@ use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{self, JobKind, NewJob};
+use crate::listing::stock_import::overwrite_warning;
+pub use crate::listing::stock_import::{UserWarning, WarningCode};
 use crate::reference;
 use crate::settings::{self, References, SettingsPatch};
 
@@ -129,6 +131,20 @@ pub fn client_options(services: &Services, store_label: &str) -> ClientOptions {
     }
 }
 
+/// For a call someone waits on: one quick retry, not a job's patience.
+pub(crate) fn interactive_options(services: &Services, store_label: &str) -> ClientOptions {
+    ClientOptions {
+        timeout: services
+            .magento_timeout
+            .min(std::time::Duration::from_secs(15)),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        },
+        ..client_options(services, store_label)
+    }
+}
+
 /// Verifies the credentials against Magento, then saves the store with its secrets
 /// sealed and default settings, then starts the metadata refresh. Nothing is saved
 /// when verification fails.
@@ -138,17 +154,8 @@ pub async fn connect(
     input: ConnectInput,
 ) -> DomainResult<(magento_store::Model, entities::job::Model)> {
     let store_id = Uuid::new_v4();
-    // The merchant waits on this check: one quick retry, not a job's patience.
-    let verify = ClientOptions {
-        timeout: services
-            .magento_timeout
-            .min(std::time::Duration::from_secs(15)),
-        retry: RetryPolicy {
-            max_attempts: 2,
-            ..RetryPolicy::default()
-        },
-        ..client_options(services, &store_id.to_string())
-    };
+    // The merchant waits on this check.
+    let verify = interactive_options(services, &store_id.to_string());
     let client = validate_connect(&input, verify)?;
     let store_configs = client.store_configs().await.map_err(connect_error)?;
 
@@ -296,6 +303,19 @@ pub fn client_for(
     services: &Services,
     store: &magento_store::Model,
 ) -> DomainResult<MagentoClient> {
+    client_with(
+        services,
+        store,
+        client_options(services, &store.id.to_string()),
+    )
+}
+
+/// [`client_for`] with other options (an [`interactive_options`] client).
+pub(crate) fn client_with(
+    services: &Services,
+    store: &magento_store::Model,
+    options: ClientOptions,
+) -> DomainResult<MagentoClient> {
     let open = |field: &str, bytes: &[u8]| {
         services.secrets.open(
             &store.secret_key_id,
@@ -309,11 +329,7 @@ pub fn client_for(
         access_token: open(SECRET_FIELDS[2], &store.access_token_enc)?,
         access_token_secret: open(SECRET_FIELDS[3], &store.access_token_secret_enc)?,
     };
-    Ok(MagentoClient::new(
-        &store.base_url,
-        credentials,
-        client_options(services, &store.id.to_string()),
-    )?)
+    Ok(MagentoClient::new(&store.base_url, credentials, options)?)
 }
 
 /// Starts a job of `kind` on a store of the caller's organisation (its arguments name
@@ -386,14 +402,25 @@ pub async fn settings_of(
         .ok_or(DomainError::NotFound { entity: "store" })
 }
 
+/// Settings as saved, and what the merchant should know about them.
+#[derive(Debug, Clone)]
+pub struct SettingsSaved {
+    pub settings: magento_setting::Model,
+    pub warnings: Vec<UserWarning>,
+}
+
 /// Applies a settings patch as one unit: every rule checked against the merged result,
-/// all saved or none.
+/// all saved or none. Turning "Update Stock Levels in Magento" on is saved whatever the
+/// stock looks like (the spec leaves that choice to the merchant), with a warning when
+/// it would overwrite Magento's quantities with the ledger's zeros
+/// ([`overwrite_warning`]); that comparison runs after the save, outside its
+/// transaction.
 pub async fn update_settings(
     services: &Services,
     org_id: Uuid,
     store_id: Uuid,
     patch: SettingsPatch,
-) -> DomainResult<magento_setting::Model> {
+) -> DomainResult<SettingsSaved> {
     let txn = services.db.begin().await?;
     let store = magento_store::Entity::find_by_id(store_id)
         .filter(magento_store::Column::OrgId.eq(org_id))
@@ -451,7 +478,14 @@ pub async fn update_settings(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    let mut warnings = Vec::new();
+    if !current.update_stock_levels && saved.update_stock_levels {
+        warnings.extend(overwrite_warning(services, &store, &saved).await);
+    }
+    Ok(SettingsSaved {
+        settings: saved,
+        warnings,
+    })
 }
 
 /// Removes every association of the store with Stockbridge (its settings, mappings and

@@ -255,6 +255,25 @@ pub async fn sandbox_control(
     path: &str,
     body: serde_json::Value,
 ) -> String {
+    let answer = sandbox_answer(sandbox, method, path, body).await;
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// How many REST requests the sandbox has served (its `/sandbox/stats`).
+pub async fn sandbox_requests(sandbox: &sandbox::RunningSandbox) -> u64 {
+    let answer = sandbox_answer(sandbox, "GET", "stats", serde_json::json!({})).await;
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let stats: serde_json::Value = serde_json::from_str(body).expect("stats as JSON");
+    stats["requests"].as_u64().expect("a request count")
+}
+
+/// The whole answer (status line, headers, body) of a control API call.
+async fn sandbox_answer(
+    sandbox: &sandbox::RunningSandbox,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = sandbox.base_url.trim_start_matches("http://");
     let body = body.to_string();
@@ -275,5 +294,5 @@ pub async fn sandbox_control(
         .read_to_string(&mut answer)
         .await
         .expect("answer read");
-    answer.lines().next().unwrap_or_default().to_owned()
+    answer
 }
