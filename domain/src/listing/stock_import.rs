@@ -379,6 +379,7 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
             key: listed.sku.clone(),
             outcome: JobItemOutcome::Skipped,
             error: Some((error.code.to_owned(), error.message)),
+            units: 1,
         })
     };
     if let Some(reason) = &listed.no_stock {
@@ -483,6 +484,7 @@ async fn import_batch(
                     key: listed.sku.clone(),
                     outcome: JobItemOutcome::Succeeded,
                     error: joined(notes),
+                    units: 1,
                 });
             }
         }
