@@ -213,7 +213,7 @@ async fn a_variant_without_its_own_description_may_use_its_familys() {
     )
     .await
     .expect("variant");
-    let with_family = product_prerequisites(&record, family.description.as_deref(), None);
+    let with_family = product_prerequisites(&record, Some(&family), None);
     assert!(
         with_family
             .iter()
@@ -225,6 +225,55 @@ async fn a_variant_without_its_own_description_may_use_its_familys() {
             .iter()
             .any(|e| e.code == ErrorCode::DescriptionMissing)
     );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_variant_without_its_own_image_may_use_its_familys() {
+    let db = TestDb::new("listing_family_images").await;
+    let family = |sku: &str, images: Vec<String>| FamilyDraft {
+        sku: sku.into(),
+        name: "Tee".into(),
+        option_names: vec!["Size".into()],
+        images: Some(images),
+        ..FamilyDraft::default()
+    };
+    let pictured = products::create_family(
+        &db.db,
+        db.org_id,
+        family("TEE", vec!["https://cdn.example/tee-front.jpg".into()]),
+    )
+    .await
+    .expect("family");
+    let bare = products::create_family(&db.db, db.org_id, family("CAP", Vec::new()))
+        .await
+        .expect("family");
+    let variant = db.product("TEE-S").await;
+    let record = products::update_product(
+        &db.db,
+        db.org_id,
+        variant,
+        ProductDraft {
+            family: Some(Some(FamilyMembership {
+                family_id: pictured.id,
+                option_values: vec!["S".into()],
+            })),
+            ..ProductDraft::default()
+        },
+    )
+    .await
+    .expect("variant");
+    let image_missing = |family| {
+        product_prerequisites(&record, family, None)
+            .iter()
+            .any(|e| e.code == ErrorCode::ImageMissing)
+    };
+    assert!(!image_missing(Some(&pictured)), "the family's image counts");
+    assert!(
+        image_missing(Some(&bare)),
+        "a family without images lends none"
+    );
+    assert!(image_missing(None));
     db.drop().await;
 }
 
@@ -319,5 +368,66 @@ async fn a_store_that_cannot_be_reached_stays_a_retryable_magento_error() {
         None,
         "nothing is saved"
     );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_new_variant_without_images_is_created_without_any_under_a_configurable_with_the_familys()
+{
+    let db = TestDb::new("listing_variant_family_image").await;
+    let services = db.services();
+    let principal = db.operator().await;
+    let sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
+        .await
+        .expect("sandbox");
+    let store = db.connect_sandbox(&services, &principal, &sandbox).await;
+    let family = products::create_family(
+        &db.db,
+        db.org_id,
+        FamilyDraft {
+            sku: "LANTERN".into(),
+            name: "Storm Lantern".into(),
+            description: Some("<p>Burns through any weather.</p>".into()),
+            option_names: vec!["Color".into()],
+            images: Some(vec![sandbox.media_url(sandbox::MEDIA_LIBRARY[0])]),
+            ..FamilyDraft::default()
+        },
+    )
+    .await
+    .expect("family");
+    let shelf = db.location("Shelf").await;
+    let variant = db.product("LANTERN-RED").await;
+    products::update_product(
+        &db.db,
+        db.org_id,
+        variant,
+        ProductDraft {
+            family: Some(Some(FamilyMembership {
+                family_id: family.id,
+                option_values: vec!["Red".into()],
+            })),
+            default_location_id: Some(Some(shelf)),
+            attribute_set: Some(Some("Gear".into())),
+            ..ProductDraft::default()
+        },
+    )
+    .await
+    .expect("variant");
+    let session = StoreSession::open(&services, db.org_id, store.id)
+        .await
+        .expect("session");
+
+    publish::list_or_update(&db.db, &session, variant, &ListOptions::default())
+        .await
+        .expect("listed through the family's image");
+
+    let parent = session.client.product("LANTERN").await.expect("parent");
+    assert_eq!(parent.media_gallery_entries.len(), 1, "the family's image");
+    let child = session.client.product("LANTERN-RED").await.expect("child");
+    assert!(
+        child.media_gallery_entries.is_empty(),
+        "the child shows the configurable's image in Magento: none is sent"
+    );
+    sandbox.stop().await;
     db.drop().await;
 }

@@ -19,6 +19,11 @@
 //! - an existing product keeps its status ("List products as Draft" applies to products
 //!   the download creates) and, with "Use Magento as Master source" off, its category
 //!   (and a family's); new ones take Magento's;
+//! - a product the download creates gets a default location (listing needs one): the
+//!   store's linked location ("Link Magento sales to Location"), else the organisation's
+//!   default location; an existing product keeps its own, and one without gets it too;
+//! - a configurable's images are kept on its family, whatever "Use Magento as Master
+//!   source" says (as a product's images are);
 //! - a child linked to two configurables belongs to the first (lowest id); the second
 //!   family goes on without it;
 //! - of two Magento products with the same SKU (ignoring case) the first one met is
@@ -261,6 +266,14 @@ async fn context(
         .filter(|s| s.entity_type_id.is_none_or(|t| t == 4))
         .map(|s| (s.attribute_set_id, s.attribute_set_name))
         .collect();
+    let default_location_id = match settings.location_id {
+        Some(linked) => Some(linked),
+        None => match crate::reference::default_location(db, ctx.org_id()).await {
+            Ok(location) => Some(location.id),
+            Err(DomainError::NotFound { .. }) => None,
+            Err(other) => return Err(other),
+        },
+    };
     Ok(Context {
         org_id: ctx.org_id(),
         store_id: store.id,
@@ -272,6 +285,7 @@ async fn context(
             attribute_sets,
             tax_rules,
             list_as_draft: settings.list_products_as_draft,
+            default_location_id,
         },
         magento_is_master: settings.magento_is_master,
         attributes: HashMap::new(),
@@ -687,9 +701,13 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 Err(errors) => failures.push((at, ItemError::refused(&errors))),
             },
             Some((current, prices)) => {
-                // Status is chosen when a product is created; the category follows
-                // Magento only when Magento is the master.
+                // Status is chosen when a product is created, and so is the default
+                // location unless the product has none; the category follows Magento
+                // only when Magento is the master.
                 draft.status = None;
+                if current.default_location_id.is_some() {
+                    draft.default_location_id = None;
+                }
                 if !ctx.magento_is_master {
                     draft.category = None;
                 }
