@@ -8,10 +8,10 @@ mod common;
 use chrono::Utc;
 use common::TestDb;
 use domain::ErrorCode;
-use domain::entities::enums::{StockMode, StoreStatus};
+use domain::entities::enums::{ListingStatus, StockMode, StoreStatus};
 use domain::entities::magento_store;
 use domain::listing::publish::{
-    self, BufferChange, ListOptions, StoreSession, product_prerequisites,
+    self, BufferChange, ListOptions, ListingSettings, StoreSession, product_prerequisites,
 };
 use domain::products::{self, FamilyDraft, FamilyMembership, ProductDraft};
 use domain::stores::StoreMetadata;
@@ -371,16 +371,28 @@ async fn a_store_that_cannot_be_reached_stays_a_retryable_magento_error() {
     db.drop().await;
 }
 
-#[tokio::test]
-async fn a_new_variant_without_images_is_created_without_any_under_a_configurable_with_the_familys()
-{
-    let db = TestDb::new("listing_variant_family_image").await;
+/// A sandbox store connected to the ledger, its metadata read.
+async fn connected(
+    db: &TestDb,
+) -> (
+    domain::Services,
+    sandbox::RunningSandbox,
+    magento_store::Model,
+) {
     let services = db.services();
     let principal = db.operator().await;
     let sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
         .await
         .expect("sandbox");
     let store = db.connect_sandbox(&services, &principal, &sandbox).await;
+    (services, sandbox, store)
+}
+
+#[tokio::test]
+async fn a_new_variant_without_images_is_created_without_any_under_a_configurable_with_the_familys()
+{
+    let db = TestDb::new("listing_variant_family_image").await;
+    let (services, sandbox, store) = connected(&db).await;
     let family = products::create_family(
         &db.db,
         db.org_id,
@@ -428,6 +440,166 @@ async fn a_new_variant_without_images_is_created_without_any_under_a_configurabl
         child.media_gallery_entries.is_empty(),
         "the child shows the configurable's image in Magento: none is sent"
     );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+fn buffer_of(buffer: BufferChange) -> ListingSettings {
+    ListingSettings {
+        stock_sync: None,
+        buffer,
+    }
+}
+
+#[tokio::test]
+async fn saved_settings_of_a_product_the_store_never_linked_are_kept_for_its_listing() {
+    let db = TestDb::new("listing_saved_settings").await;
+    let (services, sandbox, store) = connected(&db).await;
+    let lantern = complete_product(&db, "LANTERN").await;
+    products::update_product(
+        &db.db,
+        db.org_id,
+        lantern,
+        ProductDraft {
+            images: Some(vec![sandbox.media_url(sandbox::MEDIA_LIBRARY[0])]),
+            ..ProductDraft::default()
+        },
+    )
+    .await
+    .expect("an image the sandbox serves");
+    let before = common::sandbox_requests(&sandbox).await;
+
+    let saved = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        lantern,
+        ListingSettings {
+            stock_sync: Some(false),
+            buffer: BufferChange::Set(3),
+        },
+    )
+    .await
+    .expect("saved");
+
+    assert_eq!(
+        common::sandbox_requests(&sandbox).await,
+        before,
+        "Magento is not asked"
+    );
+    let kept = saved.listing.expect("a listing holds them");
+    assert_eq!(kept.status, ListingStatus::NotListed);
+    assert_eq!(
+        (
+            kept.stock_sync,
+            kept.product_buffer_enabled,
+            kept.product_buffer
+        ),
+        (false, true, 3)
+    );
+    let session = StoreSession::open(&services, db.org_id, store.id)
+        .await
+        .expect("session");
+    let listed = publish::list_or_update(&db.db, &session, lantern, &ListOptions::default())
+        .await
+        .expect("listed");
+    assert_eq!(listed.status, ListingStatus::Listed);
+    assert_eq!(listed.id, kept.id, "the same listing");
+    assert_eq!(
+        (
+            listed.stock_sync,
+            listed.product_buffer_enabled,
+            listed.product_buffer
+        ),
+        (false, true, 3),
+        "the listing keeps what was saved"
+    );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn saving_only_the_buffer_keeps_the_stock_sync_flag_and_remove_restores_the_channels() {
+    let db = TestDb::new("listing_saved_buffer_only").await;
+    let (_services, sandbox, store) = connected(&db).await;
+    let bolt = complete_product(&db, "BOLT").await;
+    let save = |settings| publish::save_settings(&db.db, db.org_id, store.id, bolt, settings);
+    save(ListingSettings {
+        stock_sync: Some(false),
+        buffer: BufferChange::Keep,
+    })
+    .await
+    .expect("saved");
+    let set = save(buffer_of(BufferChange::Set(0))).await.expect("saved");
+    let listing = set.listing.expect("listing");
+    assert_eq!(
+        (listing.stock_sync, listing.product_buffer_enabled),
+        (false, true)
+    );
+    let removed = save(buffer_of(BufferChange::Remove)).await.expect("saved");
+    let listing = removed.listing.expect("listing");
+    assert_eq!(
+        (listing.stock_sync, listing.product_buffer_enabled),
+        (false, false)
+    );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn saving_settings_refuses_a_negative_buffer_and_unknown_stores_or_products() {
+    let db = TestDb::new("listing_saved_settings_refused").await;
+    let (_services, sandbox, store) = connected(&db).await;
+    let bolt = complete_product(&db, "BOLT").await;
+    let negative = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        bolt,
+        buffer_of(BufferChange::Set(-1)),
+    )
+    .await
+    .expect_err("negative");
+    assert_eq!(
+        common::user_errors(negative),
+        vec![(
+            "input.productBuffer.value".to_owned(),
+            ErrorCode::OutOfRange
+        )]
+    );
+    let unknown_store = publish::save_settings(
+        &db.db,
+        db.org_id,
+        Uuid::new_v4(),
+        bolt,
+        buffer_of(BufferChange::Set(1)),
+    )
+    .await
+    .expect_err("no such store");
+    assert!(matches!(
+        unknown_store,
+        domain::DomainError::NotFound { entity: "store" }
+    ));
+    let unknown_product = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        Uuid::new_v4(),
+        buffer_of(BufferChange::Set(1)),
+    )
+    .await
+    .expect_err("no such product");
+    assert!(matches!(
+        unknown_product,
+        domain::DomainError::NotFound { entity: "product" }
+    ));
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let listings = domain::entities::listing::Entity::find()
+        .filter(domain::entities::listing::Column::ProductId.eq(bolt))
+        .all(&db.db)
+        .await
+        .expect("read");
+    assert!(listings.is_empty(), "nothing is saved: {listings:?}");
     sandbox.stop().await;
     db.drop().await;
 }

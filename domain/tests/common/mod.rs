@@ -255,6 +255,35 @@ pub async fn sandbox_control(
     path: &str,
     body: serde_json::Value,
 ) -> String {
+    let answer = sandbox_exchange(sandbox, method, path, body).await;
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// A call to the sandbox's control API that answers JSON; returns the body.
+pub async fn sandbox_json(
+    sandbox: &sandbox::RunningSandbox,
+    method: &str,
+    path: &str,
+) -> serde_json::Value {
+    let answer = sandbox_exchange(sandbox, method, path, serde_json::json!({})).await;
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).expect("a JSON body")
+}
+
+/// How many REST requests the sandbox has served (`GET /sandbox/stats`).
+pub async fn sandbox_requests(sandbox: &sandbox::RunningSandbox) -> u64 {
+    sandbox_json(sandbox, "GET", "stats").await["requests"]
+        .as_u64()
+        .expect("a request count")
+}
+
+async fn sandbox_exchange(
+    sandbox: &sandbox::RunningSandbox,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = sandbox.base_url.trim_start_matches("http://");
     let body = body.to_string();
@@ -275,5 +304,5 @@ pub async fn sandbox_control(
         .read_to_string(&mut answer)
         .await
         .expect("answer read");
-    answer.lines().next().unwrap_or_default().to_owned()
+    answer
 }
