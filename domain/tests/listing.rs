@@ -98,6 +98,27 @@ async fn complete_product(db: &TestDb, sku: &str) -> Uuid {
     id
 }
 
+/// A product `sku` in the family with one option value, and the fields of `draft`.
+async fn variant(
+    db: &TestDb,
+    sku: &str,
+    family_id: Uuid,
+    value: &str,
+    draft: ProductDraft,
+) -> products::ProductRecord {
+    let id = db.product(sku).await;
+    let membership = ProductDraft {
+        family: Some(Some(FamilyMembership {
+            family_id,
+            option_values: vec![value.into()],
+        })),
+        ..draft
+    };
+    products::update_product(&db.db, db.org_id, id, membership)
+        .await
+        .expect("variant")
+}
+
 fn codes(err: domain::DomainError) -> Vec<ErrorCode> {
     let mut found: Vec<ErrorCode> = common::user_errors(err)
         .into_iter()
@@ -198,21 +219,7 @@ async fn a_variant_without_its_own_description_may_use_its_familys() {
     )
     .await
     .expect("family");
-    let variant = db.product("TEE-S").await;
-    let record = products::update_product(
-        &db.db,
-        db.org_id,
-        variant,
-        ProductDraft {
-            family: Some(Some(FamilyMembership {
-                family_id: family.id,
-                option_values: vec!["S".into()],
-            })),
-            ..ProductDraft::default()
-        },
-    )
-    .await
-    .expect("variant");
+    let record = variant(&db, "TEE-S", family.id, "S", ProductDraft::default()).await;
     let with_family = product_prerequisites(&record, Some(&family), None);
     assert!(
         with_family
@@ -248,21 +255,7 @@ async fn a_variant_without_its_own_image_may_use_its_familys() {
     let bare = products::create_family(&db.db, db.org_id, family("CAP", Vec::new()))
         .await
         .expect("family");
-    let variant = db.product("TEE-S").await;
-    let record = products::update_product(
-        &db.db,
-        db.org_id,
-        variant,
-        ProductDraft {
-            family: Some(Some(FamilyMembership {
-                family_id: pictured.id,
-                option_values: vec!["S".into()],
-            })),
-            ..ProductDraft::default()
-        },
-    )
-    .await
-    .expect("variant");
+    let record = variant(&db, "TEE-S", pictured.id, "S", ProductDraft::default()).await;
     let image_missing = |family| {
         product_prerequisites(&record, family, None)
             .iter()
@@ -408,23 +401,15 @@ async fn a_new_variant_without_images_is_created_without_any_under_a_configurabl
     .await
     .expect("family");
     let shelf = db.location("Shelf").await;
-    let variant = db.product("LANTERN-RED").await;
-    products::update_product(
-        &db.db,
-        db.org_id,
-        variant,
-        ProductDraft {
-            family: Some(Some(FamilyMembership {
-                family_id: family.id,
-                option_values: vec!["Red".into()],
-            })),
-            default_location_id: Some(Some(shelf)),
-            attribute_set: Some(Some("Gear".into())),
-            ..ProductDraft::default()
-        },
-    )
-    .await
-    .expect("variant");
+    let red = ProductDraft {
+        default_location_id: Some(Some(shelf)),
+        attribute_set: Some(Some("Gear".into())),
+        ..ProductDraft::default()
+    };
+    let variant = variant(&db, "LANTERN-RED", family.id, "Red", red)
+        .await
+        .product
+        .id;
     let session = StoreSession::open(&services, db.org_id, store.id)
         .await
         .expect("session");

@@ -410,16 +410,7 @@ async fn the_buffer_is_taken_off_with_update_stock_levels_and_use_buffer_on() {
     shop.set_listing(bottle, "product_buffer_enabled", true.into())
         .await;
     shop.set_listing(bottle, "product_buffer", 5.into()).await;
-    shop.settings(
-        shop.store.id,
-        SettingsPatch {
-            update_stock_levels: Some(true),
-            use_buffer_inventory: Some(true),
-            buffer_inventory: Some(qty(2)),
-            ..SettingsPatch::default()
-        },
-    )
-    .await;
+    shop.settings(shop.store.id, channel_buffer(2)).await;
 
     shop.push(PushTrigger::Requested).await;
 

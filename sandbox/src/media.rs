@@ -136,14 +136,13 @@ pub(crate) fn generated_image(file: &str) -> Vec<u8> {
 /// A PNG of one colour: 8-bit RGB, no filter, its pixels in uncompressed ("stored")
 /// deflate blocks, which every decoder reads.
 pub fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    let row = 1 + 3 * width as usize;
-    let mut pixels = Vec::with_capacity(row * height as usize);
-    for _ in 0..height {
-        pixels.push(0); // filter type: none
-        for _ in 0..width {
-            pixels.extend_from_slice(&rgb);
-        }
+    // Each line: filter type 0 (none), then its pixels.
+    let mut line = Vec::with_capacity(1 + 3 * width as usize);
+    line.push(0);
+    for _ in 0..width {
+        line.extend_from_slice(&rgb);
     }
+    let pixels = line.repeat(height as usize);
     let mut header = Vec::with_capacity(13);
     header.extend_from_slice(&width.to_be_bytes());
     header.extend_from_slice(&height.to_be_bytes());

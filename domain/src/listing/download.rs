@@ -643,6 +643,8 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
     let mut saved: Vec<Saved> = Vec::new();
     let mut variant_values: HashSet<(String, Vec<String>)> = HashSet::new();
     let mut failures: Vec<(usize, ItemError)> = Vec::new();
+    // Matched products without a default location, given one in bulk once saved.
+    let mut without_location: HashSet<Uuid> = HashSet::new();
     for (at, planned) in products.iter().enumerate() {
         let mut draft = planned.item.draft.clone();
         let sku_key = draft.sku.as_deref().unwrap_or_default().to_lowercase();
@@ -701,12 +703,13 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 Err(errors) => failures.push((at, ItemError::refused(&errors))),
             },
             Some((current, prices)) => {
-                // Status is chosen when a product is created, and so is the default
-                // location unless the product has none; the category follows Magento
-                // only when Magento is the master.
+                // Status and default location are chosen when a product is created
+                // (one without a location gets it below, in bulk); the category follows
+                // Magento only when Magento is the master.
                 draft.status = None;
-                if current.default_location_id.is_some() {
-                    draft.default_location_id = None;
+                draft.default_location_id = None;
+                if current.default_location_id.is_none() {
+                    without_location.insert(current.id);
                 }
                 if !ctx.magento_is_master {
                     draft.category = None;
@@ -802,6 +805,14 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             key: products[at].key.clone(),
             error: Some(error),
         });
+    }
+    if let Some(location_id) = ctx.mapping.default_location_id {
+        let fill: Vec<Uuid> = saved
+            .iter()
+            .map(|s| s.product_id)
+            .filter(|id| without_location.contains(id))
+            .collect();
+        bulk::fill_default_location(&txn, &fill, location_id).await?;
     }
     outcomes.extend(link_listings(&txn, ctx, saved).await?);
     let records: Vec<ItemRecord> = outcomes.into_iter().map(Outcome::into_record).collect();
