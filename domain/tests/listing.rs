@@ -8,10 +8,10 @@ mod common;
 use chrono::Utc;
 use common::TestDb;
 use domain::ErrorCode;
-use domain::entities::enums::{StockMode, StoreStatus};
+use domain::entities::enums::{ListingStatus, StockMode, StoreStatus};
 use domain::entities::magento_store;
 use domain::listing::publish::{
-    self, BufferChange, ListOptions, StoreSession, product_prerequisites,
+    self, BufferChange, ListOptions, ListingSettings, StoreSession, product_prerequisites,
 };
 use domain::products::{self, FamilyDraft, FamilyMembership, ProductDraft};
 use domain::stores::StoreMetadata;
@@ -96,6 +96,27 @@ async fn complete_product(db: &TestDb, sku: &str) -> Uuid {
     .await
     .expect("updated");
     id
+}
+
+/// A product `sku` in the family with one option value, and the fields of `draft`.
+async fn variant(
+    db: &TestDb,
+    sku: &str,
+    family_id: Uuid,
+    value: &str,
+    draft: ProductDraft,
+) -> products::ProductRecord {
+    let id = db.product(sku).await;
+    let membership = ProductDraft {
+        family: Some(Some(FamilyMembership {
+            family_id,
+            option_values: vec![value.into()],
+        })),
+        ..draft
+    };
+    products::update_product(&db.db, db.org_id, id, membership)
+        .await
+        .expect("variant")
 }
 
 fn codes(err: domain::DomainError) -> Vec<ErrorCode> {
@@ -198,22 +219,8 @@ async fn a_variant_without_its_own_description_may_use_its_familys() {
     )
     .await
     .expect("family");
-    let variant = db.product("TEE-S").await;
-    let record = products::update_product(
-        &db.db,
-        db.org_id,
-        variant,
-        ProductDraft {
-            family: Some(Some(FamilyMembership {
-                family_id: family.id,
-                option_values: vec!["S".into()],
-            })),
-            ..ProductDraft::default()
-        },
-    )
-    .await
-    .expect("variant");
-    let with_family = product_prerequisites(&record, family.description.as_deref(), None);
+    let record = variant(&db, "TEE-S", family.id, "S", ProductDraft::default()).await;
+    let with_family = product_prerequisites(&record, Some(&family), None);
     assert!(
         with_family
             .iter()
@@ -225,6 +232,41 @@ async fn a_variant_without_its_own_description_may_use_its_familys() {
             .iter()
             .any(|e| e.code == ErrorCode::DescriptionMissing)
     );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_variant_without_its_own_image_may_use_its_familys() {
+    let db = TestDb::new("listing_family_images").await;
+    let family = |sku: &str, images: Vec<String>| FamilyDraft {
+        sku: sku.into(),
+        name: "Tee".into(),
+        option_names: vec!["Size".into()],
+        images: Some(images),
+        ..FamilyDraft::default()
+    };
+    let pictured = products::create_family(
+        &db.db,
+        db.org_id,
+        family("TEE", vec!["https://cdn.example/tee-front.jpg".into()]),
+    )
+    .await
+    .expect("family");
+    let bare = products::create_family(&db.db, db.org_id, family("CAP", Vec::new()))
+        .await
+        .expect("family");
+    let record = variant(&db, "TEE-S", pictured.id, "S", ProductDraft::default()).await;
+    let image_missing = |family| {
+        product_prerequisites(&record, family, None)
+            .iter()
+            .any(|e| e.code == ErrorCode::ImageMissing)
+    };
+    assert!(!image_missing(Some(&pictured)), "the family's image counts");
+    assert!(
+        image_missing(Some(&bare)),
+        "a family without images lends none"
+    );
+    assert!(image_missing(None));
     db.drop().await;
 }
 
@@ -319,5 +361,230 @@ async fn a_store_that_cannot_be_reached_stays_a_retryable_magento_error() {
         None,
         "nothing is saved"
     );
+    db.drop().await;
+}
+
+/// A sandbox store connected to the ledger, its metadata read.
+async fn connected(
+    db: &TestDb,
+) -> (
+    domain::Services,
+    sandbox::RunningSandbox,
+    magento_store::Model,
+) {
+    let services = db.services();
+    let principal = db.operator().await;
+    let sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
+        .await
+        .expect("sandbox");
+    let store = db.connect_sandbox(&services, &principal, &sandbox).await;
+    (services, sandbox, store)
+}
+
+#[tokio::test]
+async fn a_new_variant_without_images_is_created_without_any_under_a_configurable_with_the_familys()
+{
+    let db = TestDb::new("listing_variant_family_image").await;
+    let (services, sandbox, store) = connected(&db).await;
+    let family = products::create_family(
+        &db.db,
+        db.org_id,
+        FamilyDraft {
+            sku: "LANTERN".into(),
+            name: "Storm Lantern".into(),
+            description: Some("<p>Burns through any weather.</p>".into()),
+            option_names: vec!["Color".into()],
+            images: Some(vec![sandbox.media_url(sandbox::MEDIA_LIBRARY[0])]),
+            ..FamilyDraft::default()
+        },
+    )
+    .await
+    .expect("family");
+    let shelf = db.location("Shelf").await;
+    let red = ProductDraft {
+        default_location_id: Some(Some(shelf)),
+        attribute_set: Some(Some("Gear".into())),
+        ..ProductDraft::default()
+    };
+    let variant = variant(&db, "LANTERN-RED", family.id, "Red", red)
+        .await
+        .product
+        .id;
+    let session = StoreSession::open(&services, db.org_id, store.id)
+        .await
+        .expect("session");
+
+    publish::list_or_update(&db.db, &session, variant, &ListOptions::default())
+        .await
+        .expect("listed through the family's image");
+
+    let parent = session.client.product("LANTERN").await.expect("parent");
+    assert_eq!(parent.media_gallery_entries.len(), 1, "the family's image");
+    let child = session.client.product("LANTERN-RED").await.expect("child");
+    assert!(
+        child.media_gallery_entries.is_empty(),
+        "the child shows the configurable's image in Magento: none is sent"
+    );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+fn buffer_of(buffer: BufferChange) -> ListingSettings {
+    ListingSettings {
+        stock_sync: None,
+        buffer,
+    }
+}
+
+#[tokio::test]
+async fn saved_settings_of_a_product_the_store_never_linked_are_kept_for_its_listing() {
+    let db = TestDb::new("listing_saved_settings").await;
+    let (services, sandbox, store) = connected(&db).await;
+    let lantern = complete_product(&db, "LANTERN").await;
+    products::update_product(
+        &db.db,
+        db.org_id,
+        lantern,
+        ProductDraft {
+            images: Some(vec![sandbox.media_url(sandbox::MEDIA_LIBRARY[0])]),
+            ..ProductDraft::default()
+        },
+    )
+    .await
+    .expect("an image the sandbox serves");
+    let before = common::sandbox_requests(&sandbox).await;
+
+    let saved = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        lantern,
+        ListingSettings {
+            stock_sync: Some(false),
+            buffer: BufferChange::Set(3),
+        },
+    )
+    .await
+    .expect("saved");
+
+    assert_eq!(
+        common::sandbox_requests(&sandbox).await,
+        before,
+        "Magento is not asked"
+    );
+    let kept = saved.listing.expect("a listing holds them");
+    assert_eq!(kept.status, ListingStatus::NotListed);
+    assert_eq!(
+        (
+            kept.stock_sync,
+            kept.product_buffer_enabled,
+            kept.product_buffer
+        ),
+        (false, true, 3)
+    );
+    let session = StoreSession::open(&services, db.org_id, store.id)
+        .await
+        .expect("session");
+    let listed = publish::list_or_update(&db.db, &session, lantern, &ListOptions::default())
+        .await
+        .expect("listed");
+    assert_eq!(listed.status, ListingStatus::Listed);
+    assert_eq!(listed.id, kept.id, "the same listing");
+    assert_eq!(
+        (
+            listed.stock_sync,
+            listed.product_buffer_enabled,
+            listed.product_buffer
+        ),
+        (false, true, 3),
+        "the listing keeps what was saved"
+    );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn saving_only_the_buffer_keeps_the_stock_sync_flag_and_remove_restores_the_channels() {
+    let db = TestDb::new("listing_saved_buffer_only").await;
+    let (_services, sandbox, store) = connected(&db).await;
+    let bolt = complete_product(&db, "BOLT").await;
+    let save = |settings| publish::save_settings(&db.db, db.org_id, store.id, bolt, settings);
+    save(ListingSettings {
+        stock_sync: Some(false),
+        buffer: BufferChange::Keep,
+    })
+    .await
+    .expect("saved");
+    let set = save(buffer_of(BufferChange::Set(0))).await.expect("saved");
+    let listing = set.listing.expect("listing");
+    assert_eq!(
+        (listing.stock_sync, listing.product_buffer_enabled),
+        (false, true)
+    );
+    let removed = save(buffer_of(BufferChange::Remove)).await.expect("saved");
+    let listing = removed.listing.expect("listing");
+    assert_eq!(
+        (listing.stock_sync, listing.product_buffer_enabled),
+        (false, false)
+    );
+    sandbox.stop().await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn saving_settings_refuses_a_negative_buffer_and_unknown_stores_or_products() {
+    let db = TestDb::new("listing_saved_settings_refused").await;
+    let (_services, sandbox, store) = connected(&db).await;
+    let bolt = complete_product(&db, "BOLT").await;
+    let negative = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        bolt,
+        buffer_of(BufferChange::Set(-1)),
+    )
+    .await
+    .expect_err("negative");
+    assert_eq!(
+        common::user_errors(negative),
+        vec![(
+            "input.productBuffer.value".to_owned(),
+            ErrorCode::OutOfRange
+        )]
+    );
+    let unknown_store = publish::save_settings(
+        &db.db,
+        db.org_id,
+        Uuid::new_v4(),
+        bolt,
+        buffer_of(BufferChange::Set(1)),
+    )
+    .await
+    .expect_err("no such store");
+    assert!(matches!(
+        unknown_store,
+        domain::DomainError::NotFound { entity: "store" }
+    ));
+    let unknown_product = publish::save_settings(
+        &db.db,
+        db.org_id,
+        store.id,
+        Uuid::new_v4(),
+        buffer_of(BufferChange::Set(1)),
+    )
+    .await
+    .expect_err("no such product");
+    assert!(matches!(
+        unknown_product,
+        domain::DomainError::NotFound { entity: "product" }
+    ));
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let listings = domain::entities::listing::Entity::find()
+        .filter(domain::entities::listing::Column::ProductId.eq(bolt))
+        .all(&db.db)
+        .await
+        .expect("read");
+    assert!(listings.is_empty(), "nothing is saved: {listings:?}");
+    sandbox.stop().await;
     db.drop().await;
 }

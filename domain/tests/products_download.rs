@@ -20,6 +20,7 @@ use domain::entities::enums::{
 use domain::entities::{job, job_item, listing, magento_store, product, product_family};
 use domain::jobs::{self, JobContext, JobFailure};
 use domain::listing::download::{download_products, start_download};
+use domain::listing::publish::{self, ListOptions, StoreSession};
 use domain::settings::SettingsPatch;
 use domain::stores;
 use magento::dto::{ProductInput, ProductStatus as MagentoStatus, ProductType, Visibility};
@@ -693,4 +694,104 @@ async fn an_update_that_changes_nothing_writes_nothing() {
     .expect("updated");
     assert!(renamed.product.updated_at > created.product.updated_at);
     db.drop().await;
+}
+
+/// The organisation's default location.
+async fn default_location(shop: &Shop) -> Uuid {
+    domain::reference::default_location(&shop.db.db, shop.db.org_id)
+        .await
+        .expect("a default location")
+        .id
+}
+
+#[tokio::test]
+async fn a_downloaded_product_gets_the_organisations_default_location_when_no_location_is_linked() {
+    let shop = shop("pd_default_location").await;
+    let default = default_location(&shop).await;
+    shop.download().await;
+    let products = shop.products().await;
+    for sku in ["24-MB01", "HT-TEE-S-Sand", "SB-ENGRAVE"] {
+        assert_eq!(products[sku].default_location_id, Some(default), "{sku}");
+    }
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_downloaded_product_gets_the_stores_linked_location() {
+    let shop = shop("pd_linked_location").await;
+    let shopfront = shop.db.location("Shopfront").await;
+    shop.settings(SettingsPatch {
+        location_id: Some(Some(shopfront)),
+        ..SettingsPatch::default()
+    })
+    .await;
+    shop.download().await;
+    let products = shop.products().await;
+    assert_eq!(products["24-MB01"].default_location_id, Some(shopfront));
+    assert_eq!(
+        products["HT-TEE-M-Slate"].default_location_id,
+        Some(shopfront)
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_matched_product_keeps_its_default_location_and_one_without_gets_it() {
+    let shop = shop("pd_matched_location").await;
+    let back_room = shop.db.location("Back room").await;
+    let kept = shop.db.product("24-MB01").await;
+    product::ActiveModel {
+        id: Set(kept),
+        default_location_id: Set(Some(back_room)),
+        ..Default::default()
+    }
+    .update(&shop.db.db)
+    .await
+    .expect("prepared");
+    let blank = shop.db.product("24-wb04").await;
+    shop.download().await;
+    let products = shop.products().await;
+    assert_eq!(products["24-MB01"].default_location_id, Some(back_room));
+    assert_eq!(products["24-WB04"].id, blank);
+    assert_eq!(
+        products["24-WB04"].default_location_id,
+        Some(default_location(&shop).await)
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_configurables_images_are_kept_on_its_family() {
+    let shop = shop("pd_family_images").await;
+    shop.download().await;
+    let tee = &shop.families().await["HT-TEE"];
+    assert_eq!(
+        domain::products::family_images(tee),
+        [
+            shop.sandbox.media_url("/h/t/ht-tee-front.jpg"),
+            shop.sandbox.media_url("/h/t/ht-tee-back.jpg"),
+        ]
+    );
+    let small = &shop.products().await["HT-TEE-S-Sand"];
+    assert_eq!(small.images, serde_json::json!([]), "no image of its own");
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_downloaded_variant_without_its_own_image_is_updated_through_its_familys() {
+    let shop = shop("pd_variant_update").await;
+    shop.download().await;
+    let small = shop.products().await["HT-TEE-S-Sand"].id;
+    let session = StoreSession::open(&shop.services, shop.db.org_id, shop.store.id)
+        .await
+        .expect("session");
+
+    let updated = publish::update_listed(&shop.db.db, &session, small, &ListOptions::default())
+        .await
+        .expect("every prerequisite holds after the download");
+
+    assert_eq!(updated.status, ListingStatus::Listed);
+    let child = shop.client().product("HT-TEE-S-Sand").await.expect("child");
+    assert!(child.media_gallery_entries.is_empty(), "still none sent");
+    shop.stop().await;
 }

@@ -20,6 +20,8 @@ use domain::auth::{Principal, Role};
 use domain::entities::enums::StockMode;
 use domain::entities::magento_store;
 use domain::jobs::{self, JobTransport, Ticket, TransportError};
+use domain::listing::catalog::CatalogEntry;
+use domain::listing::publish::{BufferChange, ListingSettings, save_settings};
 use domain::listing::stock_sync::{
     PushReport, PushScope, PushTrigger, StockWatchConfig, push_products_everywhere, push_store,
     run_stock_watch, start_push,
@@ -248,6 +250,42 @@ impl Shop {
             .map(|q| q.normalize())
     }
 
+    /// Runs "Download → Products" to its end.
+    async fn download(&self) {
+        let job = domain::listing::download::start_download(
+            &self.services,
+            &self.principal,
+            self.store.id,
+        )
+        .await
+        .expect("started");
+        jobs::run_job(&self.services, job.id).await.expect("ran");
+    }
+
+    async fn product_id(&self, sku: &str) -> Uuid {
+        domain::products::product_by_sku(&self.db.db, self.db.org_id, sku)
+            .await
+            .expect("the product")
+            .product
+            .id
+    }
+
+    /// "Save and Close" with a product-level buffer.
+    async fn save_buffer(&self, product: Uuid, units: i32) -> CatalogEntry {
+        save_settings(
+            &self.db.db,
+            self.db.org_id,
+            self.store.id,
+            product,
+            ListingSettings {
+                stock_sync: None,
+                buffer: BufferChange::Set(units),
+            },
+        )
+        .await
+        .expect("saved")
+    }
+
     fn watch(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(run_stock_watch(self.services.clone(), fast_watch()))
     }
@@ -294,6 +332,15 @@ where
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn channel_buffer(units: i64) -> SettingsPatch {
+    SettingsPatch {
+        update_stock_levels: Some(true),
+        use_buffer_inventory: Some(true),
+        buffer_inventory: Some(qty(units)),
+        ..SettingsPatch::default()
     }
 }
 
@@ -363,16 +410,7 @@ async fn the_buffer_is_taken_off_with_update_stock_levels_and_use_buffer_on() {
     shop.set_listing(bottle, "product_buffer_enabled", true.into())
         .await;
     shop.set_listing(bottle, "product_buffer", 5.into()).await;
-    shop.settings(
-        shop.store.id,
-        SettingsPatch {
-            update_stock_levels: Some(true),
-            use_buffer_inventory: Some(true),
-            buffer_inventory: Some(qty(2)),
-            ..SettingsPatch::default()
-        },
-    )
-    .await;
+    shop.settings(shop.store.id, channel_buffer(2)).await;
 
     shop.push(PushTrigger::Requested).await;
 
@@ -1033,5 +1071,82 @@ async fn after_an_order_download_every_store_with_update_stock_levels_on_gets_th
         Some((qty(40), true))
     );
     other_sandbox.stop().await;
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_product_buffer_of_zero_saved_on_a_downloaded_variant_reaches_its_source_item() {
+    // The spec's recipe "buffer for all but a few products": a channel buffer, and a
+    // product-level 0 on the few.
+    let shop = shop("push_saved_zero_buffer", true).await;
+    shop.settings(shop.store.id, channel_buffer(2)).await;
+    shop.download().await;
+    let small = shop.product_id("HT-TEE-S-Sand").await;
+    let medium = shop.product_id("HT-TEE-M-Slate").await;
+    shop.adjust(small, 6).await;
+    shop.adjust(medium, 6).await;
+    let before = common::sandbox_requests(&shop.sandbox).await;
+
+    let entry = shop.save_buffer(small, 0).await;
+
+    assert_eq!(
+        common::sandbox_requests(&shop.sandbox).await,
+        before,
+        "saving asks nothing of Magento"
+    );
+    assert_eq!(
+        (entry.buffer, entry.sync_quantity),
+        (Some(qty(0)), Some(qty(6))),
+        "the catalogue shows the new buffer at once"
+    );
+    shop.push(PushTrigger::Requested).await;
+    assert_eq!(
+        default_source(&shop.client, "HT-TEE-S-Sand").await,
+        Some((qty(6), true)),
+        "available − 0"
+    );
+    assert_eq!(
+        default_source(&shop.client, "HT-TEE-M-Slate").await,
+        Some((qty(4), true)),
+        "the channel buffer for the rest"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_saved_product_buffer_alone_is_not_pushed_until_the_stock_changes() {
+    let shop = shop("watch_saved_buffer", true).await;
+    shop.settings(shop.store.id, channel_buffer(0)).await;
+    let watch = shop.watch();
+    let bag = shop.listed("24-MB01", 12).await;
+    let bottle = shop.listed("24-UG06", 9).await;
+    eventually("the first stock in Magento", || async {
+        (default_source(&shop.client, "24-MB01").await == Some((qty(12), true))
+            && default_source(&shop.client, "24-UG06").await == Some((qty(9), true)))
+        .then_some(())
+    })
+    .await;
+
+    shop.save_buffer(bag, 5).await;
+    // The watcher handles changes in order: once a later stock change of another
+    // product is in Magento, a push set off by the saved buffer would be too.
+    shop.adjust(bottle, 1).await;
+    eventually("the bottle's change in Magento", || async {
+        (default_source(&shop.client, "24-UG06").await == Some((qty(10), true))).then_some(())
+    })
+    .await;
+    assert_eq!(
+        default_source(&shop.client, "24-MB01").await,
+        Some((qty(12), true)),
+        "the saved buffer alone pushes nothing"
+    );
+
+    shop.adjust(bag, -2).await;
+
+    eventually("the bag's change with its buffer", || async {
+        (default_source(&shop.client, "24-MB01").await == Some((qty(10 - 5), true))).then_some(())
+    })
+    .await;
+    watch.abort();
     shop.stop().await;
 }

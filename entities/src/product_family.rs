@@ -14,6 +14,8 @@ pub struct Model {
     pub option1_name: Option<String>,
     pub option2_name: Option<String>,
     pub option3_name: Option<String>,
+    /// The family's own image URLs, in order (a configurable product's gallery).
+    pub images: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

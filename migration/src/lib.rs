@@ -8,6 +8,7 @@ mod m20261127_000003_reference_and_customers;
 mod m20261127_000004_sales;
 mod m20261127_000005_listings;
 mod m20261127_000006_stock_sync;
+mod m20261127_000007_family_images;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_sales::Migration),
             Box::new(m20261127_000005_listings::Migration),
             Box::new(m20261127_000006_stock_sync::Migration),
+            Box::new(m20261127_000007_family_images::Migration),
         ]
     }
 }
@@ -38,6 +40,7 @@ pub fn schema_fingerprint_source() -> impl Iterator<Item = &'static str> {
         m20261127_000004_sales::SQL,
         m20261127_000005_listings::SQL,
         m20261127_000006_stock_sync::SQL,
+        m20261127_000007_family_images::SQL,
     ]
     .into_iter()
 }

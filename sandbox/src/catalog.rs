@@ -901,9 +901,9 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The image, validated as Magento's image content validator does: the file's bytes, its
-/// MIME type and name.
-fn image_content(content: &Value) -> Result<(String, &'static str), ApiError> {
+/// The image, validated as Magento's image content validator does: its name, MIME type
+/// and bytes.
+fn image_content(content: &Value) -> Result<(String, &'static str, Vec<u8>), ApiError> {
     let data = content["base64_encoded_data"]
         .as_str()
         .and_then(decode_base64)
@@ -918,7 +918,7 @@ fn image_content(content: &Value) -> Result<(String, &'static str), ApiError> {
     if name.is_empty() || name.contains(forbidden) {
         return Err(bad_request(NAME_INVALID));
     }
-    Ok((name.to_owned(), sniffed))
+    Ok((name.to_owned(), sniffed, data))
 }
 
 /// The name Magento's uploader stores: characters outside `[A-Za-z0-9_.-]` as `_`, the
@@ -988,7 +988,7 @@ pub(crate) fn add_media_entry(
         .get("content")
         .filter(|v| v.is_object())
         .ok_or_else(|| bad_request(IMAGE_CONTENT_INVALID))?;
-    let (name, mime) = image_content(content)?;
+    let (name, mime, data) = image_content(content)?;
     let types: Vec<String> = entry["types"]
         .as_array()
         .into_iter()
@@ -1003,8 +1003,10 @@ pub(crate) fn add_media_entry(
                 .unwrap_or_default()
         })
     };
+    // A file already in the media folder is taken too, as on disk.
     let taken: Vec<String> = every_entry()
         .filter_map(|e| e["file"].as_str().map(str::to_owned))
+        .chain(shop.media.keys().cloned())
         .collect();
     let id = every_entry()
         .filter_map(|e| e["id"].as_i64())
@@ -1025,6 +1027,15 @@ pub(crate) fn add_media_entry(
     take_roles(product, &types, &file);
     push_to(product, "media_gallery_entries", stored);
     product["updated_at"] = Value::String(now());
+    let sku = product["sku"].as_str().map(str::to_owned);
+    shop.media.insert(
+        file,
+        crate::media::StoredImage {
+            mime_type: mime,
+            data,
+            sku,
+        },
+    );
     Ok(Value::String(id.to_string()))
 }
 

@@ -104,6 +104,8 @@ pub(crate) fn handle(req: &HttpRequest, path: &str, body: &[u8], state: &State) 
             json_response(StatusCode::OK, &state.input_limits.view())
         }
         (method, "notifications") => crate::notify::control(method, body, state),
+        // The media folder's own files (uploads, with their product, and the library).
+        (&Method::GET, "media") => crate::media::control(state),
         (&Method::GET, "stats") => json_response(
             StatusCode::OK,
             &json!({

@@ -9,6 +9,7 @@ mod catalog;
 mod control;
 pub mod faults;
 mod generate;
+mod media;
 mod notify;
 mod orders;
 mod query;
@@ -53,6 +54,7 @@ impl Default for SandboxOptions {
 
 pub use faults::{FaultKind, FaultSpec};
 pub use generate::{GenerateError, GenerateSpec, Generated};
+pub use media::{MEDIA_LIBRARY, PRODUCT_MEDIA_PATH, solid_png};
 
 pub(crate) struct State {
     pub faults: faults::Faults,
@@ -90,6 +92,12 @@ impl std::fmt::Debug for RunningSandbox {
 }
 
 impl RunningSandbox {
+    /// The URL the shop serves a product image at, by its gallery `file` path (as in
+    /// [`MEDIA_LIBRARY`] or a product's `media_gallery_entries`).
+    pub fn media_url(&self, file: &str) -> String {
+        format!("{}{PRODUCT_MEDIA_PATH}{file}", self.base_url)
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, and waits for the
     /// server to end.
     pub async fn stop(mut self) {

@@ -334,6 +334,9 @@ pub(crate) async fn dispatch(
     if let Some(control) = req.path().strip_prefix("/sandbox/") {
         return crate::control::handle(&req, control, &body, &state);
     }
+    if let Some(image) = crate::media::serve(req.method(), req.path(), &state) {
+        return image;
+    }
     let Some(service) = service_path(req.path()) else {
         // Outside the REST area a real shop would render its storefront 404 page.
         return HttpResponse::NotFound()

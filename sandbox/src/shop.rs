@@ -27,6 +27,8 @@ pub(crate) struct Shop {
     pub store_view_values: crate::catalog::StoreViewValues,
     /// Product attributes with their select options (options can be added).
     pub attributes: Vec<Value>,
+    /// The media folder's own files: uploaded images and the media library.
+    pub media: crate::media::MediaFolder,
 }
 
 /// One notification-worthy change, as the merchant's Magento module would queue it.
@@ -77,6 +79,7 @@ impl Shop {
             book: crate::orders::Book::default(),
             store_view_values: Default::default(),
             attributes: crate::attributes::seed(),
+            media: crate::media::library(),
         }
     }
 

@@ -28,6 +28,15 @@ mutation($input: ListingInput!) {
   }
 }"#;
 
+pub const SAVE_SETTINGS: &str = r#"
+mutation($input: ListingSettingsInput!) {
+  listingSaveSettings(input: $input) {
+    listing { status stockSync productBufferEnabled productBuffer buffer syncQuantity
+              lastPushedQuantity product { id sku } }
+    userErrors { field message code }
+  }
+}"#;
+
 /// The smallest PNG: what the image server answers for every path.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -178,6 +187,59 @@ impl Shop {
         let payload = self.list(product, extra).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
         payload["listing"].clone()
+    }
+
+    /// `listingSaveSettings` for `product` with `extra` fields; returns the payload.
+    pub async fn save_settings(&self, product: &str, extra: Value) -> Value {
+        let mut input = json!({ "storeId": self.store, "productId": product });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            input[key] = value.clone();
+        }
+        self.gql
+            .data(SAVE_SETTINGS, json!({ "input": input }))
+            .await["listingSaveSettings"]
+            .clone()
+    }
+
+    /// How many REST requests the sandbox has served (`GET /sandbox/stats`).
+    pub async fn sandbox_requests(&self) -> u64 {
+        let stats: Value = reqwest::get(format!("{}/sandbox/stats", self.sandbox.base_url))
+            .await
+            .expect("sandbox stats")
+            .json()
+            .await
+            .expect("json");
+        stats["requests"].as_u64().expect("a request count")
+    }
+
+    /// Runs "Download → Products" to its end; returns the finished job.
+    pub async fn download_products(&self) -> Value {
+        let started = self
+            .gql
+            .data(
+                "mutation($store: ID!) { catalogDownloadProducts(storeId: $store) {
+                    job { id } userErrors { field message code } } }",
+                json!({ "store": self.store }),
+            )
+            .await["catalogDownloadProducts"]
+            .clone();
+        assert_eq!(started["userErrors"], json!([]), "{started}");
+        finished_job(&self.gql, started["job"]["id"].as_str().expect("job")).await
+    }
+
+    /// The ID of the ledger product with this SKU.
+    pub async fn product_id(&self, sku: &str) -> String {
+        let found = self
+            .gql
+            .data(
+                "query($sku: String!) { product(sku: $sku) { id } }",
+                json!({ "sku": sku }),
+            )
+            .await;
+        found["product"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no product {sku}: {found}"))
+            .to_owned()
     }
 
     pub async fn update(&self, product: &str) -> Value {

@@ -2,6 +2,7 @@
 //! it in Magento at the `all` scope with the mapped fields, an update leaves category and
 //! images alone and pushes the stock whatever "Update Stock Levels" says, a family lists
 //! as a configurable product, unlink keeps both products and remove deletes Magento's.
+//! `serve --demo` lists its own product with no internet: the image is the sandbox's.
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -643,4 +644,106 @@ async fn removing_a_familys_last_listed_variant_also_removes_its_configurable() 
         shop.magento.product("LT-TEE").await,
         Err(MagentoError::NotFound { .. })
     ));
+}
+
+/// The `demo_ready` announcement of a `serve --demo` run.
+async fn demo_run(env: &tests::Env) -> (tests::Server, Value) {
+    let server = tests::Server::spawn(env.command(&["serve", "--demo"])).await;
+    let demo = server
+        .announcements
+        .iter()
+        .find(|v| v["event"] == "demo_ready")
+        .expect("demo_ready")
+        .clone();
+    (server, demo)
+}
+
+/// The bytes and content type at `url`.
+async fn fetched(url: &str) -> (String, Vec<u8>) {
+    let response = reqwest::get(url).await.expect("answered");
+    assert_eq!(response.status(), 200, "{url}");
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (content_type, response.bytes().await.expect("body").to_vec())
+}
+
+#[tokio::test]
+async fn the_demo_lists_its_listable_product_with_an_image_its_own_sandbox_serves() {
+    let env = tests::Env::new("demo_listing").await;
+    let (server, demo) = demo_run(&env).await;
+    let gql = server.gql(demo["api_key"].as_str());
+    let metadata = tests::finished_job(&gql, demo["metadata_job_id"].as_str().expect("job")).await;
+    assert_eq!(metadata["state"], "SUCCEEDED", "{metadata}");
+    let product = demo["product_id"].as_str().expect("the demo's product");
+    let images = gql
+        .data(
+            "query($id: ID!) { product(id: $id) { sku images } }",
+            json!({ "id": product }),
+        )
+        .await["product"]
+        .clone();
+    assert_eq!(images["sku"], demo["product_sku"]);
+    let sandbox_url = demo["sandbox_url"].as_str().expect("sandbox url");
+    let image_url = images["images"][0].as_str().expect("an image URL");
+    assert!(image_url.starts_with(sandbox_url), "{image_url}");
+
+    let listed = gql
+        .data(
+            tests::shop::LIST,
+            json!({ "input": { "storeId": demo["store_id"], "productId": product,
+                               "attributeSet": "Default", "createEnabled": true } }),
+        )
+        .await["listingList"]
+        .clone();
+
+    assert_eq!(listed["userErrors"], json!([]), "{listed}");
+    assert_eq!(listed["listing"]["status"], "LISTED");
+    assert_eq!(listed["listing"]["lastPushedQuantity"], "15", "its stock");
+    let media: Value = reqwest::get(format!("{sandbox_url}/sandbox/media"))
+        .await
+        .expect("media")
+        .json()
+        .await
+        .expect("json");
+    let uploaded = media["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["sku"] == demo["product_sku"])
+        .unwrap_or_else(|| panic!("the product's image in the sandbox: {media}"))
+        .clone();
+    let url_path = uploaded["url_path"].as_str().expect("url path");
+    let (content_type, bytes) = fetched(&format!("{sandbox_url}{url_path}")).await;
+    assert_eq!(content_type, "image/png");
+    assert_eq!(bytes, fetched(image_url).await.1, "the product's image");
+}
+
+#[tokio::test]
+async fn a_restarted_demo_points_its_products_image_at_the_new_sandbox() {
+    let env = tests::Env::new("demo_restart").await;
+    let (first, before) = demo_run(&env).await;
+    drop(first);
+    let (server, after) = demo_run(&env).await;
+    assert_eq!(
+        after["product_id"], before["product_id"],
+        "the same product"
+    );
+    let gql = server.gql(after["api_key"].as_str());
+    let product = gql
+        .data(
+            "query($id: ID!) { product(id: $id) { images availability { onHand } } }",
+            json!({ "id": after["product_id"] }),
+        )
+        .await["product"]
+        .clone();
+    let sandbox_url = after["sandbox_url"].as_str().expect("sandbox url");
+    assert_eq!(product["images"].as_array().map(Vec::len), Some(1));
+    let image = product["images"][0].as_str().expect("image");
+    assert!(image.starts_with(sandbox_url), "{image}");
+    assert_eq!(fetched(image).await.0, "image/png");
+    assert_eq!(product["availability"]["onHand"], "15", "stock added once");
 }

@@ -169,21 +169,7 @@ async fn the_sandbox_command_prints_its_url_and_credentials_as_one_json_line() {
             "{field} in {value}"
         );
     }
-    let creds = magento::Credentials {
-        consumer_key: value["consumer_key"].as_str().expect("key").into(),
-        consumer_secret: value["consumer_secret"].as_str().expect("secret").into(),
-        access_token: value["access_token"].as_str().expect("token").into(),
-        access_token_secret: value["access_token_secret"]
-            .as_str()
-            .expect("token secret")
-            .into(),
-    };
-    let client = magento::MagentoClient::new(
-        value["base_url"].as_str().expect("url"),
-        creds,
-        Default::default(),
-    )
-    .expect("client");
+    let client = signed_client(value["base_url"].as_str().expect("url"), &value);
     assert!(
         !client
             .store_views()
@@ -191,6 +177,18 @@ async fn the_sandbox_command_prints_its_url_and_credentials_as_one_json_line() {
             .expect("signed call accepted")
             .is_empty()
     );
+}
+
+/// A Magento client for `base_url` with the four tokens named in `tokens`.
+fn signed_client(base_url: &str, tokens: &Value) -> magento::MagentoClient {
+    let token = |name: &str| tokens[name].as_str().expect(name).to_owned();
+    let creds = magento::Credentials {
+        consumer_key: token("consumer_key"),
+        consumer_secret: token("consumer_secret"),
+        access_token: token("access_token"),
+        access_token_secret: token("access_token_secret"),
+    };
+    magento::MagentoClient::new(base_url, creds, Default::default()).expect("client")
 }
 
 #[tokio::test]
@@ -218,6 +216,17 @@ async fn serve_demo_seeds_an_organisation_and_connects_the_sandbox() {
         .await;
     assert_eq!(stores["stores"][0]["name"], "Demo Sandbox");
     assert_eq!(stores["stores"][0]["stockMode"], "MSI");
+    let sandbox = signed_client(
+        demo["sandbox_url"].as_str().expect("sandbox url"),
+        &demo["sandbox_credentials"],
+    );
+    assert!(
+        !sandbox
+            .store_views()
+            .await
+            .expect("the demo's tokens sign calls its sandbox accepts")
+            .is_empty()
+    );
 
     let metrics = reqwest::get(server.url("/metrics"))
         .await

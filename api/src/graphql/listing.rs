@@ -1,13 +1,14 @@
 //! "Manage the Catalog" for one product: list or update it in a store, unlink it, or
-//! remove it from Magento. Operators only; the answer is the product as the store's
-//! catalogue shows it.
+//! remove it from Magento, or keep its listing settings without asking Magento anything.
+//! Operators only; the answer is the product as the store's catalogue shows it.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use uuid::Uuid;
 
 use domain::DomainError;
 use domain::auth::Role;
-use domain::listing::publish::{self, BufferChange, ListOptions, StoreSession};
+use domain::listing::catalog::CatalogEntry;
+use domain::listing::publish::{self, BufferChange, ListOptions, ListingSettings, StoreSession};
 
 use super::catalog::CatalogItem;
 use super::errors::{UserError, UserErrorCode, user_errors};
@@ -48,6 +49,18 @@ pub struct ListingInput {
     pub product_buffer: Option<ProductBufferInput>,
 }
 
+/// The product pop-up's "Save and Close".
+#[derive(InputObject)]
+pub struct ListingSettingsInput {
+    pub store_id: ID,
+    pub product_id: ID,
+    /// Whether the stock push updates this product; by default unchanged (on for a
+    /// product the store never linked).
+    pub stock_sync: Option<bool>,
+    /// By default the product-level buffer stays as it is.
+    pub product_buffer: Option<ProductBufferInput>,
+}
+
 #[derive(SimpleObject)]
 pub struct ListingPayload {
     pub listing: Option<CatalogItem>,
@@ -81,6 +94,22 @@ impl ListingInput {
             buffer: buffer_change(self.product_buffer.as_ref())?,
         })
     }
+}
+
+impl ListingSettingsInput {
+    fn settings(&self) -> Result<ListingSettings, UserError> {
+        Ok(ListingSettings {
+            stock_sync: self.stock_sync,
+            buffer: buffer_change(self.product_buffer.as_ref())?,
+        })
+    }
+}
+
+fn refused(error: UserError) -> async_graphql::Result<ListingPayload> {
+    Ok(ListingPayload {
+        listing: None,
+        user_errors: vec![error],
+    })
 }
 
 /// The payload of a failure; an unknown store or product is reported at its argument.
@@ -130,7 +159,17 @@ async fn run(
     if let Err(err) = result {
         return failed(err, prefix);
     }
-    match publish::catalog_entry(db, &session, product_id).await {
+    answer(
+        publish::catalog_entry(db, &session, product_id).await,
+        prefix,
+    )
+}
+
+fn answer(
+    entry: Result<CatalogEntry, DomainError>,
+    prefix: &[&str],
+) -> async_graphql::Result<ListingPayload> {
+    match entry {
         Ok(entry) => Ok(ListingPayload {
             listing: Some(CatalogItem(entry)),
             user_errors: Vec::new(),
@@ -147,12 +186,7 @@ async fn list_or_update(
     require(ctx, Role::Operator)?;
     let options = match input.options() {
         Ok(options) => options,
-        Err(error) => {
-            return Ok(ListingPayload {
-                listing: None,
-                user_errors: vec![error],
-            });
-        }
+        Err(error) => return refused(error),
     };
     run(
         ctx,
@@ -189,6 +223,33 @@ impl ListingMutation {
         input: ListingInput,
     ) -> async_graphql::Result<ListingPayload> {
         list_or_update(ctx, input, Operation::Update).await
+    }
+
+    /// "Save and Close": keeps the product's stock sync and product-level buffer in the
+    /// store, listed or not, without a request to Magento. The catalogue shows the new
+    /// buffer and sync quantity at once; Magento gets the quantity with the next list,
+    /// update or `stockPush`, or the next automatic push after the stock changes.
+    async fn listing_save_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingSettingsInput,
+    ) -> async_graphql::Result<ListingPayload> {
+        let principal = require(ctx, Role::Operator)?;
+        let settings = match input.settings() {
+            Ok(settings) => settings,
+            Err(error) => return refused(error),
+        };
+        let store_id: Uuid = ids::decode_input("Store", &input.store_id)?;
+        let product_id: Uuid = ids::decode_input("Product", &input.product_id)?;
+        let saved = publish::save_settings(
+            &state(ctx).services.db,
+            principal.org_id,
+            store_id,
+            product_id,
+            settings,
+        )
+        .await;
+        answer(saved, &["input"])
     }
 
     /// "Unlink": the link goes; the product stays in Magento and in the ledger.

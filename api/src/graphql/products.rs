@@ -245,6 +245,11 @@ impl ProductFamily {
         .cloned()
         .collect()
     }
+    /// The family's own image URLs (a configurable product's gallery, from the product
+    /// download); a variant without images of its own is listed with these.
+    async fn images(&self) -> Vec<String> {
+        products::family_images(&self.0)
+    }
     async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Product>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
@@ -623,6 +628,7 @@ impl ProductMutation {
             category: input.category,
             brand: input.brand,
             option_names: input.option_names,
+            images: None,
         };
         match products::create_family(&s.services.db, principal.org_id, draft).await {
             Ok(family) => Ok(ProductFamilyPayload {

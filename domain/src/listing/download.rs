@@ -19,6 +19,11 @@
 //! - an existing product keeps its status ("List products as Draft" applies to products
 //!   the download creates) and, with "Use Magento as Master source" off, its category
 //!   (and a family's); new ones take Magento's;
+//! - a product the download creates gets a default location (listing needs one): the
+//!   store's linked location ("Link Magento sales to Location"), else the organisation's
+//!   default location; an existing product keeps its own, and one without gets it too;
+//! - a configurable's images are kept on its family, whatever "Use Magento as Master
+//!   source" says (as a product's images are);
 //! - a child linked to two configurables belongs to the first (lowest id); the second
 //!   family goes on without it;
 //! - of two Magento products with the same SKU (ignoring case) the first one met is
@@ -261,6 +266,14 @@ async fn context(
         .filter(|s| s.entity_type_id.is_none_or(|t| t == 4))
         .map(|s| (s.attribute_set_id, s.attribute_set_name))
         .collect();
+    let default_location_id = match settings.location_id {
+        Some(linked) => Some(linked),
+        None => match crate::reference::default_location(db, ctx.org_id()).await {
+            Ok(location) => Some(location.id),
+            Err(DomainError::NotFound { .. }) => None,
+            Err(other) => return Err(other),
+        },
+    };
     Ok(Context {
         org_id: ctx.org_id(),
         store_id: store.id,
@@ -272,6 +285,7 @@ async fn context(
             attribute_sets,
             tax_rules,
             list_as_draft: settings.list_products_as_draft,
+            default_location_id,
         },
         magento_is_master: settings.magento_is_master,
         attributes: HashMap::new(),
@@ -629,6 +643,8 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
     let mut saved: Vec<Saved> = Vec::new();
     let mut variant_values: HashSet<(String, Vec<String>)> = HashSet::new();
     let mut failures: Vec<(usize, ItemError)> = Vec::new();
+    // Matched products without a default location, given one in bulk once saved.
+    let mut without_location: HashSet<Uuid> = HashSet::new();
     for (at, planned) in products.iter().enumerate() {
         let mut draft = planned.item.draft.clone();
         let sku_key = draft.sku.as_deref().unwrap_or_default().to_lowercase();
@@ -687,9 +703,14 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 Err(errors) => failures.push((at, ItemError::refused(&errors))),
             },
             Some((current, prices)) => {
-                // Status is chosen when a product is created; the category follows
+                // Status and default location are chosen when a product is created
+                // (one without a location gets it below, in bulk); the category follows
                 // Magento only when Magento is the master.
                 draft.status = None;
+                draft.default_location_id = None;
+                if current.default_location_id.is_none() {
+                    without_location.insert(current.id);
+                }
                 if !ctx.magento_is_master {
                     draft.category = None;
                 }
@@ -784,6 +805,14 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             key: products[at].key.clone(),
             error: Some(error),
         });
+    }
+    if let Some(location_id) = ctx.mapping.default_location_id {
+        let fill: Vec<Uuid> = saved
+            .iter()
+            .map(|s| s.product_id)
+            .filter(|id| without_location.contains(id))
+            .collect();
+        bulk::fill_default_location(&txn, &fill, location_id).await?;
     }
     outcomes.extend(link_listings(&txn, ctx, saved).await?);
     let records: Vec<ItemRecord> = outcomes.into_iter().map(Outcome::into_record).collect();

@@ -17,7 +17,10 @@
 //! - Category: the known id with the highest level wins; on a tie, the first listed;
 //!   ids missing from the tree are skipped.
 //! - Images: entries with an empty `file` or of media type `external-video` are skipped
-//!   besides disabled ones; equal positions keep Magento's order.
+//!   besides disabled ones; equal positions keep Magento's order. A configurable's images
+//!   are its family's, which its variants without images of their own are listed with.
+//! - Default location: the one [`MappingContext`] names, for the job to keep on products
+//!   it creates (and on matched ones that have none); Magento has no such field.
 //! - Variants: [`FamilyMembership`] needs the ledger family id, which exists only once the
 //!   job has created or found the family, so [`MappedVariant`] carries the option values
 //!   and leaves `draft.family` unset for the job to fill.
@@ -55,6 +58,9 @@ pub struct MappingContext {
     pub tax_rules: HashMap<i64, Uuid>,
     /// "List products as Draft".
     pub list_as_draft: bool,
+    /// The default location of a product the download creates: the store's linked
+    /// location, else the organisation's default location.
+    pub default_location_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +270,7 @@ fn map_family(
             category: category(product, ctx),
             brand: None,
             option_names: options.iter().map(|option| option.label.clone()).collect(),
+            images: Some(images(product, &ctx.media_url)),
         },
         options,
         child_ids: product.configurable_child_ids().to_vec(),
@@ -338,6 +345,7 @@ fn map_item(
         height: Some(height),
         weight: Some(weight),
         images: Some(images(product, &ctx.media_url)),
+        default_location_id: Some(ctx.default_location_id),
         sale_tax_rule_id: Some(tax_rule(product, ctx)),
         prices: Some(prices),
         ..ProductDraft::default()
@@ -505,6 +513,7 @@ mod tests {
             attribute_sets: HashMap::from([(4, "Default".to_owned())]),
             tax_rules: HashMap::from([(2, Uuid::from_u128(0x2))]),
             list_as_draft: false,
+            default_location_id: Some(Uuid::from_u128(0x10c)),
         }
     }
 
@@ -626,6 +635,33 @@ mod tests {
                 "https://shop.example/media/catalog/product/m/u/mug-front.jpg".to_owned(),
                 "https://shop.example/media/catalog/product/m/u/mug-side.jpg".to_owned(),
             ])
+        );
+    }
+
+    #[test]
+    fn a_configurables_images_become_its_familys() {
+        let mut value = configurable();
+        value["media_gallery_entries"] = json!([
+            {"id": 21, "media_type": "image", "position": 1, "disabled": false,
+             "types": ["image"], "file": "/m/u/mug-front.jpg"},
+        ]);
+        let MappedProduct::Family(family) = map_product(&build(value), &ctx()).expect("maps")
+        else {
+            panic!("a family");
+        };
+        assert_eq!(
+            family.family.images,
+            Some(vec![
+                "https://shop.example/media/catalog/product/m/u/mug-front.jpg".to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_product_gets_the_contexts_default_location() {
+        assert_eq!(
+            item(&simple(&[]), &ctx()).draft.default_location_id,
+            Some(Some(Uuid::from_u128(0x10c)))
         );
     }
 

@@ -21,9 +21,12 @@
 //!   classes exists).
 //! - The Sale Price Tier's price goes to `special_price` only when that tier differs
 //!   from the Price Tier and the product has a price in it.
-//! - A configurable parent takes the family's SKU, name, description and category, and
-//!   the first variant's images (by SKU); children are not visible individually and get
-//!   a url key from their SKU, since variants often share a name.
+//! - A configurable parent takes the family's SKU, name, description, category and
+//!   images (else the first variant's, by SKU, that has any); children are not visible
+//!   individually and get a url key from their SKU, since variants often share a name.
+//! - A variant without images of its own meets the image prerequisite with its family's
+//!   and is created in Magento without any: Magento's storefront shows the
+//!   configurable's images for such a child, so copying them would only duplicate files.
 //! - Removing a family's last listed variant also deletes its configurable parent.
 //! - Listing operations on one product of a store take turns across processes (a family
 //!   counts as one product): a second list waits and then updates what the first made.
@@ -185,18 +188,21 @@ impl StoreSession {
     }
 }
 
-/// The spec's listing prerequisites of one product: a description (a variant may use
-/// its family's), an image and a default location. `label` prefixes the messages when
-/// the product is not the one asked for (another variant of its family).
+/// The spec's listing prerequisites of one product: a description, an image and a
+/// default location. A variant may use its family's description, and its family's
+/// images (a configurable's gallery, which Magento's storefront shows for a child
+/// without images of its own). `label` prefixes the messages when the product is not
+/// the one asked for (another variant of its family).
 pub fn product_prerequisites(
     product: &ProductRecord,
-    family_description: Option<&str>,
+    family: Option<&product_family::Model>,
     label: Option<&str>,
 ) -> Vec<FieldError> {
     let p = &product.product;
     let prefix = label.map(|l| format!("{l}: ")).unwrap_or_default();
     let mut errors = Vec::new();
     let has_text = |t: Option<&str>| t.is_some_and(|t| !t.trim().is_empty());
+    let family_description = family.and_then(|f| f.description.as_deref());
     if !has_text(p.description.as_deref()) && !has_text(family_description) {
         errors.push(FieldError::new(
             &PRODUCT_FIELD,
@@ -207,7 +213,7 @@ pub fn product_prerequisites(
             ),
         ));
     }
-    if product.images().is_empty() {
+    if product.images().is_empty() && family.is_none_or(|f| products::family_images(f).is_empty()) {
         errors.push(FieldError::new(
             &PRODUCT_FIELD,
             ErrorCode::ImageMissing,
@@ -239,15 +245,15 @@ fn checked_set_id(
         .attribute_set_id(attribute_set)
         .map_err(|e| errors.push(e))
         .ok();
-    errors.extend(invalid_buffer(options));
+    errors.extend(invalid_buffer(options.buffer));
     match set_id {
         Some(id) if errors.is_empty() => Ok(id),
         _ => Err(DomainError::Invalid(errors)),
     }
 }
 
-fn invalid_buffer(options: &ListOptions) -> Option<FieldError> {
-    match options.buffer {
+fn invalid_buffer(buffer: BufferChange) -> Option<FieldError> {
+    match buffer {
         BufferChange::Set(value) => {
             buffer::product_buffer_error(&["input", "productBuffer", "value"], value)
         }
@@ -261,8 +267,16 @@ pub async fn listing_of(
     session: &StoreSession,
     product_id: Uuid,
 ) -> DomainResult<Option<listing::Model>> {
+    listing_in(db, session.store.id, product_id).await
+}
+
+async fn listing_in(
+    db: &DatabaseConnection,
+    store_id: Uuid,
+    product_id: Uuid,
+) -> DomainResult<Option<listing::Model>> {
     Ok(listing::Entity::find()
-        .filter(listing::Column::StoreId.eq(session.store.id))
+        .filter(listing::Column::StoreId.eq(store_id))
         .filter(listing::Column::ProductId.eq(product_id))
         .one(db)
         .await?)
@@ -311,6 +325,99 @@ pub async fn list_or_update(
         write_listing(db, session, product_id, options),
     )
     .await
+}
+
+// ---- settings only ---------------------------------------------------------------------
+
+/// What the product pop-up's "Save and Close" keeps on a listing: the stock-sync flag
+/// and the product-level buffer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListingSettings {
+    /// `None` keeps the flag (on for a listing that did not exist).
+    pub stock_sync: Option<bool>,
+    pub buffer: BufferChange,
+}
+
+/// "Save and Close": keeps the stock-sync flag and product-level buffer of a listed or
+/// not-listed product in the store, without a request to Magento (a product the store
+/// never linked gets a `not_listed` listing to hold them). The catalogue shows the new
+/// buffer and sync quantity at once; Magento gets the quantity with the product's next
+/// list, update or push, or the next automatic push after its stock changes (spec:
+/// "You will then need to Update or List the product for the new stock level quantity
+/// to be displayed in the channel").
+pub async fn save_settings(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    store_id: Uuid,
+    product_id: Uuid,
+    settings: ListingSettings,
+) -> DomainResult<CatalogEntry> {
+    let store = stores::get(db, org_id, store_id).await?;
+    products::product(db, org_id, product_id).await?;
+    if let Some(error) = invalid_buffer(settings.buffer) {
+        return Err(DomainError::Invalid(vec![error]));
+    }
+    use listing::Column;
+    let mut columns = Vec::new();
+    if settings.stock_sync.is_some() {
+        columns.push(Column::StockSync);
+    }
+    if settings.buffer != BufferChange::Keep {
+        columns.extend([Column::ProductBufferEnabled, Column::ProductBuffer]);
+    }
+    if !columns.is_empty() {
+        columns.push(Column::UpdatedAt);
+        let (buffer_enabled, buffer) = match settings.buffer {
+            BufferChange::Set(value) => (true, value),
+            BufferChange::Keep | BufferChange::Remove => (false, 0),
+        };
+        let now = Utc::now();
+        let row = listing::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            org_id: Set(org_id),
+            store_id: Set(store.id),
+            product_id: Set(product_id),
+            status: Set(ListingStatus::NotListed),
+            magento_product_id: Set(None),
+            magento_parent_id: Set(None),
+            magento_sku: Set(None),
+            magento_type: Set(None),
+            attribute_set: Set(None),
+            stock_sync: Set(settings.stock_sync.unwrap_or(true)),
+            product_buffer_enabled: Set(buffer_enabled),
+            product_buffer: Set(buffer),
+            last_pushed_quantity: Set(None),
+            last_pushed_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let txn = db.begin().await?;
+        let saved = listing::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([Column::StoreId, Column::ProductId])
+                    .update_columns(columns)
+                    .to_owned(),
+            )
+            .exec_with_returning(&txn)
+            .await?;
+        crate::events::append(
+            &txn,
+            org_id,
+            Some(store.id),
+            None,
+            "listing.settings_saved",
+            json!({
+                "productId": product_id,
+                "stockSync": saved.stock_sync,
+                "productBufferEnabled": saved.product_buffer_enabled,
+                "productBuffer": saved.product_buffer,
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    let settings = stores::settings_of(db, org_id, store.id).await?;
+    entry_of(db, org_id, store.id, &settings, product_id).await
 }
 
 // ---- one operation per product at a time -----------------------------------------------
@@ -1020,7 +1127,7 @@ async fn list_family(
                 .category
                 .clone()
                 .or_else(|| requested.product.category.clone()),
-            images: variants.first().map(|v| v.images()).unwrap_or_default(),
+            images: parent_images(&family, &variants),
             label: family.name.clone(),
             url_key: None,
         },
@@ -1086,6 +1193,19 @@ async fn list_family(
         .ok_or(DomainError::NotFound { entity: "listing" })
 }
 
+/// The configurable's images: the family's own, else the first variant's that has any.
+fn parent_images(family: &product_family::Model, variants: &[ProductRecord]) -> Vec<String> {
+    let own = products::family_images(family);
+    if !own.is_empty() {
+        return own;
+    }
+    variants
+        .iter()
+        .map(ProductRecord::images)
+        .find(|images| !images.is_empty())
+        .unwrap_or_default()
+}
+
 /// The prerequisites of every variant (the one asked for first), and a value for each
 /// of the family's options.
 fn family_prerequisites(
@@ -1094,14 +1214,13 @@ fn family_prerequisites(
     requested: &ProductRecord,
     variants: &[ProductRecord],
 ) -> Vec<FieldError> {
-    let description = family.description.as_deref();
-    let mut errors = product_prerequisites(requested, description, None);
+    let mut errors = product_prerequisites(requested, Some(family), None);
     let label = format!("variant of family {}", family.sku);
     for variant in variants
         .iter()
         .filter(|v| v.product.id != requested.product.id)
     {
-        errors.extend(product_prerequisites(variant, description, Some(&label)));
+        errors.extend(product_prerequisites(variant, Some(family), Some(&label)));
     }
     for variant in variants {
         for (index, name) in names.iter().enumerate() {
@@ -1388,22 +1507,34 @@ pub async fn catalog_entry(
     session: &StoreSession,
     product_id: Uuid,
 ) -> DomainResult<CatalogEntry> {
-    let product = products::product(db, session.org_id(), product_id).await?;
-    let listing = listing_of(db, session, product_id).await?;
-    let availability = stock::availability_of(
+    entry_of(
         db,
         session.org_id(),
-        &[product_id],
-        session.settings.location_id,
+        session.store.id,
+        &session.settings,
+        product_id,
     )
-    .await?
-    .remove(&product_id)
-    .unwrap_or(Availability::ZERO);
+    .await
+}
+
+async fn entry_of(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    store_id: Uuid,
+    settings: &magento_setting::Model,
+    product_id: Uuid,
+) -> DomainResult<CatalogEntry> {
+    let product = products::product(db, org_id, product_id).await?;
+    let listing = listing_in(db, store_id, product_id).await?;
+    let availability = stock::availability_of(db, org_id, &[product_id], settings.location_id)
+        .await?
+        .remove(&product_id)
+        .unwrap_or(Availability::ZERO);
     Ok(CatalogEntry::new(
         product,
         listing,
         availability,
-        &ChannelBuffer::from(&session.settings),
+        &ChannelBuffer::from(settings),
     ))
 }
 

@@ -245,6 +245,31 @@ pub async fn insert_products<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Gives `location_id` as default location to those of the products that have none,
+/// in one statement (one index lookup per id, see [`by_lower_sku`]).
+pub async fn fill_default_location<C: ConnectionTrait>(
+    db: &C,
+    product_ids: &[Uuid],
+    location_id: Uuid,
+) -> DomainResult<()> {
+    if product_ids.is_empty() {
+        return Ok(());
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE products p SET default_location_id = $1, updated_at = $2 \
+         FROM unnest($3::uuid[]) AS k(id) \
+         WHERE p.id = k.id AND p.default_location_id IS NULL",
+        [
+            location_id.into(),
+            Utc::now().into(),
+            product_ids.to_vec().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
 const PRODUCT_COLUMNS: &[Column] = &[
     ("id", "uuid"),
     ("org_id", "uuid"),

@@ -23,6 +23,13 @@ pub struct FamilyDraft {
     pub brand: Option<String>,
     /// One to three option names, in order.
     pub option_names: Vec<String>,
+    /// The family's own image URLs, in order; `None` keeps them (none for a new family).
+    pub images: Option<Vec<String>>,
+}
+
+/// The family's own image URLs, in order.
+pub fn family_images(family: &product_family::Model) -> Vec<String> {
+    super::string_list(&family.images)
 }
 
 pub async fn create_family(
@@ -152,6 +159,10 @@ pub fn family_row(
         option1_name: names.next(),
         option2_name: names.next(),
         option3_name: names.next(),
+        images: match &draft.images {
+            Some(images) => serde_json::json!(super::write::distinct_non_empty(images)),
+            None => base.map_or_else(|| serde_json::json!([]), |b| b.images.clone()),
+        },
         created_at: base.map_or(now, |b| b.created_at),
         updated_at: base.map_or(now, |b| b.updated_at),
     })

@@ -9,7 +9,8 @@ mod query;
 mod write;
 
 pub use families::{
-    FamilyDraft, create_family, families, family, family_row, insert_families, update_family_row,
+    FamilyDraft, create_family, families, family, family_images, family_row, insert_families,
+    update_family_row,
 };
 pub(crate) use query::with_details;
 pub use query::{ProductFilter, product, product_by_sku, product_keys, products};

@@ -246,7 +246,7 @@ fn optional_text(value: &Option<String>) -> Option<String> {
     value.as_deref().and_then(trimmed)
 }
 
-fn distinct_non_empty(values: &[String]) -> Vec<String> {
+pub(super) fn distinct_non_empty(values: &[String]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     values
         .iter()

@@ -255,20 +255,30 @@ pub async fn sandbox_control(
     path: &str,
     body: serde_json::Value,
 ) -> String {
-    let answer = sandbox_answer(sandbox, method, path, body).await;
+    let answer = sandbox_exchange(sandbox, method, path, body).await;
     answer.lines().next().unwrap_or_default().to_owned()
 }
 
-/// How many REST requests the sandbox has served (its `/sandbox/stats`).
-pub async fn sandbox_requests(sandbox: &sandbox::RunningSandbox) -> u64 {
-    let answer = sandbox_answer(sandbox, "GET", "stats", serde_json::json!({})).await;
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let stats: serde_json::Value = serde_json::from_str(body).expect("stats as JSON");
-    stats["requests"].as_u64().expect("a request count")
+/// A call to the sandbox's control API that answers JSON; returns the body.
+pub async fn sandbox_json(
+    sandbox: &sandbox::RunningSandbox,
+    method: &str,
+    path: &str,
+) -> serde_json::Value {
+    let answer = sandbox_exchange(sandbox, method, path, serde_json::json!({})).await;
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).expect("a JSON body")
 }
 
-/// The whole answer (status line, headers, body) of a control API call.
-async fn sandbox_answer(
+/// How many REST requests the sandbox has served (`GET /sandbox/stats`).
+pub async fn sandbox_requests(sandbox: &sandbox::RunningSandbox) -> u64 {
+    sandbox_json(sandbox, "GET", "stats").await["requests"]
+        .as_u64()
+        .expect("a request count")
+}
+
+async fn sandbox_exchange(
     sandbox: &sandbox::RunningSandbox,
     method: &str,
     path: &str,
