@@ -31,7 +31,7 @@ async fn count(db: &TestDb) -> usize {
         &customers::CustomerFilter::default(),
         domain::page::PageRequest {
             first: Some(100),
-            after: None,
+            ..Default::default()
         },
     )
     .await

@@ -550,10 +550,16 @@ async fn product_pages_follow_each_other_without_gaps_or_repeats() {
             PageRequest {
                 first: Some(3),
                 after,
+                count_total: true,
             },
         )
         .await
         .expect("page");
+        assert_eq!(
+            page.total_count,
+            Some(7),
+            "every page counts the whole list"
+        );
         after = page.items.last().map(|(c, _)| *c);
         seen.extend(page.items.into_iter().map(|(_, r)| r.product.sku));
         if !page.has_next_page {

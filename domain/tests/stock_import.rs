@@ -196,10 +196,10 @@ impl Shop {
     }
 
     async fn items(&self, job: Uuid) -> Vec<job_item::Model> {
-        jobs::item_results(&self.db.db, job, None, 100, None)
+        jobs::item_results(&self.db.db, job, None, 100, None, false)
             .await
             .expect("items")
-            .0
+            .items
     }
 
     async fn item(&self, job: Uuid, sku: &str) -> job_item::Model {

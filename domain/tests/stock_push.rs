@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Statement, TransactionTrait,
+};
 use uuid::Uuid;
 
 use common::{TestDb, qty};
@@ -152,10 +154,33 @@ impl Shop {
     async fn listed(&self, sku: &str, on_hand: i64) -> Uuid {
         let product = self.db.product(sku).await;
         self.list(self.store.id, product, None, "simple").await;
-        if on_hand != 0 {
+        if on_hand > 0 {
             self.adjust(product, on_hand).await;
+        } else if on_hand < 0 {
+            self.backorder(product, -on_hand).await;
         }
         product
+    }
+
+    /// `units` allocated beyond what is on hand, as an authorised order does: available
+    /// goes negative while on hand stays at zero.
+    async fn backorder(&self, product: Uuid, units: i64) {
+        let txn = self.db.db.begin().await.expect("txn");
+        domain::stock::apply(
+            &txn,
+            self.db.org_id,
+            &[domain::stock::Movement {
+                product_id: product,
+                location_id: self.warehouse,
+                kind: domain::entities::enums::MovementKind::Allocation,
+                on_hand_delta: Decimal::ZERO,
+                allocated_delta: qty(units),
+            }],
+            &domain::stock::Cause::default(),
+        )
+        .await
+        .expect("allocated");
+        txn.commit().await.expect("commit");
     }
 
     async fn list(

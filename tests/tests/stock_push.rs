@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -106,7 +106,8 @@ async fn store_uuid(db: &DatabaseConnection, name: &str) -> Uuid {
 }
 
 impl Shop {
-    /// A product with `on_hand` units, listed in the store (the listing row is written
+    /// A product with `on_hand` units (a negative number: a backorder of that many),
+    /// listed in the store (the listing row is written
     /// directly: listing through Magento is not what is under test here). Returns its ID.
     async fn listed(&self, sku: &str, on_hand: i64) -> String {
         let created = self
@@ -121,10 +122,45 @@ impl Shop {
         assert_eq!(created["userErrors"], json!([]), "{created}");
         let id = created["product"]["id"].as_str().expect("id").to_owned();
         self.list(sku, self.store_id).await;
-        if on_hand != 0 {
+        if on_hand > 0 {
             self.adjust(&id, on_hand).await;
+        } else if on_hand < 0 {
+            self.backorder(sku, -on_hand).await;
         }
         id
+    }
+
+    /// `units` allocated beyond what is on hand, as an authorised order does: available
+    /// goes negative while on hand stays at zero.
+    async fn backorder(&self, sku: &str, units: i64) {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT p.org_id, p.id AS product_id, \
+                        (SELECT id FROM locations l WHERE l.org_id = p.org_id AND l.is_default) AS location_id \
+                 FROM products p WHERE p.sku = $1",
+                [sku.into()],
+            ))
+            .await
+            .expect("read")
+            .expect("the product");
+        let txn = self.db.begin().await.expect("txn");
+        domain::stock::apply(
+            &txn,
+            row.try_get("", "org_id").expect("org"),
+            &[domain::stock::Movement {
+                product_id: row.try_get("", "product_id").expect("product"),
+                location_id: row.try_get("", "location_id").expect("location"),
+                kind: domain::entities::enums::MovementKind::Allocation,
+                on_hand_delta: Decimal::ZERO,
+                allocated_delta: Decimal::from(units),
+            }],
+            &domain::stock::Cause::default(),
+        )
+        .await
+        .expect("allocated");
+        txn.commit().await.expect("commit");
     }
 
     async fn list(&self, sku: &str, store_id: Uuid) {
