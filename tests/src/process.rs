@@ -197,6 +197,21 @@ impl Server {
         }
     }
 
+    /// `serve --demo` as a newcomer runs it (no secret keys configured: the demo uses
+    /// its built-in one); returns the server and its `demo_ready` announcement.
+    pub async fn start_demo(env: &Env) -> (Self, serde_json::Value) {
+        let mut command = env.command(&["serve", "--demo"]);
+        command.env_remove("STOCKBRIDGE_SECRET_KEYS");
+        let server = Self::spawn(command).await;
+        let demo = server
+            .announcements
+            .iter()
+            .find(|v| v["event"] == "demo_ready")
+            .expect("demo_ready is announced before listening")
+            .clone();
+        (server, demo)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

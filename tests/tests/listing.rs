@@ -646,18 +646,6 @@ async fn removing_a_familys_last_listed_variant_also_removes_its_configurable() 
     ));
 }
 
-/// The `demo_ready` announcement of a `serve --demo` run.
-async fn demo_run(env: &tests::Env) -> (tests::Server, Value) {
-    let server = tests::Server::spawn(env.command(&["serve", "--demo"])).await;
-    let demo = server
-        .announcements
-        .iter()
-        .find(|v| v["event"] == "demo_ready")
-        .expect("demo_ready")
-        .clone();
-    (server, demo)
-}
-
 /// The bytes and content type at `url`.
 async fn fetched(url: &str) -> (String, Vec<u8>) {
     let response = reqwest::get(url).await.expect("answered");
@@ -674,7 +662,7 @@ async fn fetched(url: &str) -> (String, Vec<u8>) {
 #[tokio::test]
 async fn the_demo_lists_its_listable_product_with_an_image_its_own_sandbox_serves() {
     let env = tests::Env::new("demo_listing").await;
-    let (server, demo) = demo_run(&env).await;
+    let (server, demo) = tests::Server::start_demo(&env).await;
     let gql = server.gql(demo["api_key"].as_str());
     let metadata = tests::finished_job(&gql, demo["metadata_job_id"].as_str().expect("job")).await;
     assert_eq!(metadata["state"], "SUCCEEDED", "{metadata}");
@@ -725,9 +713,9 @@ async fn the_demo_lists_its_listable_product_with_an_image_its_own_sandbox_serve
 #[tokio::test]
 async fn a_restarted_demo_points_its_products_image_at_the_new_sandbox() {
     let env = tests::Env::new("demo_restart").await;
-    let (first, before) = demo_run(&env).await;
+    let (first, before) = tests::Server::start_demo(&env).await;
     drop(first);
-    let (server, after) = demo_run(&env).await;
+    let (server, after) = tests::Server::start_demo(&env).await;
     assert_eq!(
         after["product_id"], before["product_id"],
         "the same product"

@@ -135,15 +135,7 @@ async fn the_readme_tour_runs_against_the_demo() {
     use tests::ws::WsClient;
 
     let env = Env::new("readme_tour").await;
-    let mut command = env.command(&["serve", "--demo"]);
-    command.env_remove("STOCKBRIDGE_SECRET_KEYS");
-    let server = Server::spawn(command).await;
-    let demo = server
-        .announcements
-        .iter()
-        .find(|v| v["event"] == "demo_ready")
-        .expect("demo_ready")
-        .clone();
+    let (server, demo) = Server::start_demo(&env).await;
     let key = demo["api_key"].as_str().expect("api key").to_owned();
     let gql = server.gql(Some(&key));
     tests::finished_job(&gql, demo["metadata_job_id"].as_str().expect("job")).await;

@@ -194,16 +194,7 @@ fn signed_client(base_url: &str, tokens: &Value) -> magento::MagentoClient {
 #[tokio::test]
 async fn serve_demo_seeds_an_organisation_and_connects_the_sandbox() {
     let env = Env::new("demo").await;
-    // A newcomer has no secret keys configured: the demo uses its built-in one.
-    let mut command = env.command(&["serve", "--demo"]);
-    command.env_remove("STOCKBRIDGE_SECRET_KEYS");
-    let server = Server::spawn(command).await;
-    let demo = server
-        .announcements
-        .iter()
-        .find(|v| v["event"] == "demo_ready")
-        .expect("demo_ready is announced before listening")
-        .clone();
+    let (server, demo) = Server::start_demo(&env).await;
     let key = demo["api_key"].as_str().expect("api key");
     let gql = server.gql(Some(key));
     let job = finished_job(&gql, demo["metadata_job_id"].as_str().expect("job id")).await;
