@@ -375,7 +375,7 @@ fn create_product(
     if store != ALL_STORE_VIEWS {
         keep_store_view_values(shop, store, id, fields);
     }
-    shop.products.push(product);
+    shop.add_products([product]);
     Ok(shop.products.len() - 1)
 }
 
@@ -1094,13 +1094,13 @@ mod tests {
     fn a_linked_childs_values_join_the_configurables_option_values() {
         let mut seed = crate::seed::seed("http://sandbox.test", chrono::Utc::now());
         let mut shop = Shop::from_seed(&mut seed);
-        shop.products.push(json!({
+        shop.add_products([json!({
             "id": 900, "sku": "HT-TEE-L-Slate", "type_id": "simple",
             "custom_attributes": [
                 {"attribute_code": "color", "value": "61"},
                 {"attribute_code": "size", "value": "169"},
             ],
-        }));
+        })]);
         add_configurable_child(&mut shop, "HT-TEE", br#"{"childSku": "HT-TEE-L-Slate"}"#)
             .expect("linked");
         let options = configurable_options(&shop, "HT-TEE").expect("options");

@@ -1267,7 +1267,7 @@ pub(crate) fn generate(shop: &mut Shop, spec: &GenerateSpec) -> Result<Generated
         mut summary,
         ..
     } = catalogue;
-    shop.products.extend(rows);
+    shop.add_products(rows);
     shop.inventory.source_items.extend(source_items(&stock));
     shop.inventory.stock_items.extend(stock_items(&stock));
     add_category_counts(&mut shop.category_tree, &category_counts);

@@ -396,7 +396,7 @@ pub(crate) async fn dispatch(
         }
         Route::Read(ReadRoute::Products) => {
             let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
-            product_search(&shop.products, &params)
+            product_search(&shop.products, shop.products_in_id_order, &params)
         }
         Route::Read(route) => {
             let shop = state.shop.read().unwrap_or_else(|e| e.into_inner());
@@ -446,7 +446,11 @@ fn is_id_column(field: &str) -> bool {
 /// the primary key; here rows are kept in id order, so a sort on it alone is dropped and
 /// an `in`/`eq` filter on it narrows the rows by binary search before the generic search
 /// applies every condition, which keeps paging a large catalogue cheap.
-fn product_search(rows: &[Value], params: &BTreeMap<String, String>) -> Result<Value, ApiError> {
+fn product_search(
+    rows: &[Value],
+    in_id_order: bool,
+    params: &BTreeMap<String, String>,
+) -> Result<Value, ApiError> {
     let mut sorts: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
     let mut groups: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, String>>> = BTreeMap::new();
     for (name, value) in params {
@@ -473,9 +477,6 @@ fn product_search(rows: &[Value], params: &BTreeMap<String, String>) -> Result<V
             _ => {}
         }
     }
-    let in_id_order = rows
-        .windows(2)
-        .all(|pair| pair[0]["id"].as_i64() < pair[1]["id"].as_i64());
     let sort_by_id_only = sorts.len() == 1
         && sorts.values().all(|sort| {
             sort.get("field").is_some_and(|f| is_id_column(f))

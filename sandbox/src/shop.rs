@@ -7,7 +7,12 @@ use serde_json::Value;
 use crate::seed::Seed;
 
 pub(crate) struct Shop {
+    /// Added through [`Shop::add_products`], which keeps `products_in_id_order` true.
     pub products: Vec<Value>,
+    /// Whether `products` is in ascending id order (every catalogue write appends a new,
+    /// higher id), so a search by id can slice or binary-search instead of sorting: known
+    /// here rather than checked per request, which cost a walk of the whole catalogue.
+    pub products_in_id_order: bool,
     pub category_tree: Value,
     pub categories: Vec<Value>,
     pub customers: Vec<Value>,
@@ -61,8 +66,10 @@ impl Shop {
     pub fn from_seed(seed: &mut Seed) -> Self {
         // The seeded open orders hold stock like any placed order.
         let reservations = crate::orders::Reservations::for_orders(&seed.orders);
+        let products = std::mem::take(&mut seed.products);
         Self {
-            products: std::mem::take(&mut seed.products),
+            products_in_id_order: in_id_order(&products),
+            products,
             category_tree: seed.category_tree.take(),
             categories: std::mem::take(&mut seed.categories),
             customers: std::mem::take(&mut seed.customers),
@@ -80,6 +87,21 @@ impl Shop {
             store_view_values: Default::default(),
             attributes: crate::attributes::seed(),
             media: crate::media::library(),
+        }
+    }
+
+    /// Appends products to the catalogue, noting when one breaks the id order.
+    pub fn add_products(&mut self, rows: impl IntoIterator<Item = Value>) {
+        for row in rows {
+            let id = row["id"].as_i64();
+            if self
+                .products
+                .last()
+                .is_some_and(|last| last["id"].as_i64() >= id)
+            {
+                self.products_in_id_order = false;
+            }
+            self.products.push(row);
         }
     }
 
@@ -103,5 +125,39 @@ impl Shop {
             store_id,
             updated_at,
         });
+    }
+}
+
+/// Whether every product's id is higher than the one before it.
+fn in_id_order(products: &[Value]) -> bool {
+    products
+        .windows(2)
+        .all(|pair| pair[0]["id"].as_i64() < pair[1]["id"].as_i64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_catalogue_knows_whether_its_ids_still_ascend() {
+        let mut seed = crate::seed::seed("http://sandbox.test", chrono::Utc::now());
+        let mut shop = Shop::from_seed(&mut seed);
+        assert!(shop.products_in_id_order, "the seeded catalogue ascends");
+        let next = shop
+            .products
+            .iter()
+            .filter_map(|p| p["id"].as_i64())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        shop.add_products([json!({ "id": next, "sku": "NEW" })]);
+        assert!(
+            shop.products_in_id_order,
+            "a new, higher id keeps the order"
+        );
+        shop.add_products([json!({ "id": 1, "sku": "OLD-ID" })]);
+        assert!(!shop.products_in_id_order, "a lower id breaks it");
     }
 }

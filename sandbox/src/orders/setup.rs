@@ -166,7 +166,7 @@ pub(crate) fn create_product(
             }));
         }
     }
-    shop.products.push(product.clone());
+    shop.add_products([product.clone()]);
     Ok(product)
 }
 
