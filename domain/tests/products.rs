@@ -355,7 +355,7 @@ async fn a_bill_of_materials_cannot_contain_its_own_product_even_through_compone
 }
 
 #[tokio::test]
-async fn auto_assembly_needs_a_bill_of_materials_and_quantities_are_positive() {
+async fn auto_assembly_needs_a_bill_of_materials_and_quantities_are_positive_and_bounded() {
     let t = TestDb::new("product_bom_rules").await;
     let err = products::create_product(
         &t.db,
@@ -374,23 +374,26 @@ async fn auto_assembly_needs_a_bill_of_materials_and_quantities_are_positive() {
     let part = products::create_product(&t.db, t.org_id, draft("PART"))
         .await
         .expect("part");
-    let err = products::create_product(
-        &t.db,
-        t.org_id,
-        ProductDraft {
-            components: Some(vec![ComponentLine {
-                component_id: part.product.id,
-                quantity: qty(0),
-            }]),
-            ..draft("KIT")
-        },
-    )
-    .await
-    .expect_err("zero");
-    assert_eq!(
-        errors(err),
-        vec![("input.components.0".into(), ErrorCode::OutOfRange)]
-    );
+    for (quantity, why) in [(0, "zero"), (100_000_000, "more than a quantity can hold")] {
+        let err = products::create_product(
+            &t.db,
+            t.org_id,
+            ProductDraft {
+                components: Some(vec![ComponentLine {
+                    component_id: part.product.id,
+                    quantity: qty(quantity),
+                }]),
+                ..draft("KIT")
+            },
+        )
+        .await
+        .expect_err(why);
+        assert_eq!(
+            errors(err),
+            vec![("input.components.0".into(), ErrorCode::OutOfRange)],
+            "{why}"
+        );
+    }
     t.drop().await;
 }
 

@@ -453,6 +453,10 @@ async fn check_components<C: ConnectionTrait>(
             ));
             continue;
         }
+        if let Some(error) = crate::stock::quantity_bound_error(&path, line.quantity) {
+            errors.push(error);
+            continue;
+        }
         if line.component_id == row.id {
             errors.push(FieldError::new(
                 &path,
