@@ -199,16 +199,8 @@ async fn add_to_level<C: ConnectionTrait>(
         // row, so nothing is on hand to take.
         return Ok(None);
     }
-    let existing = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT 1 AS one FROM stock_levels WHERE product_id = $1 AND location_id = $2",
-            [movement.product_id.into(), movement.location_id.into()],
-        ))
-        .await?;
-    if existing.is_some() {
-        return Ok(None);
-    }
+    // No row took the change: there is none yet, or it would exceed the most a level
+    // holds, which the conflict branch's condition refuses (no row returned).
     db.query_one_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "INSERT INTO stock_levels (product_id, location_id, org_id, on_hand, allocated) \

@@ -76,15 +76,32 @@ pub struct ItemRecord {
 impl ItemRecord {
     /// A succeeded item, or a failed one with its error.
     pub fn new(index: i32, key: String, error: Option<ItemError>) -> Self {
+        let outcome = if error.is_some() {
+            JobItemOutcome::Failed
+        } else {
+            JobItemOutcome::Succeeded
+        };
+        Self::with_outcome(
+            index,
+            key,
+            outcome,
+            error.map(|e| (e.code.to_owned(), e.message)),
+        )
+    }
+
+    /// An item of one unit with any outcome, and the error code and message it carries
+    /// (a skipped item's reason, a note on a succeeded one).
+    pub fn with_outcome(
+        index: i32,
+        key: String,
+        outcome: JobItemOutcome,
+        error: Option<(String, String)>,
+    ) -> Self {
         Self {
             index,
             key,
-            outcome: if error.is_some() {
-                JobItemOutcome::Failed
-            } else {
-                JobItemOutcome::Succeeded
-            },
-            error: error.map(|e| (e.code.to_owned(), e.message)),
+            outcome,
+            error,
             units: 1,
         }
     }
@@ -174,13 +191,12 @@ impl JobContext {
         error: Option<(&str, &str)>,
     ) -> DomainResult<()> {
         let txn = self.services.db.begin().await?;
-        let item = ItemRecord {
+        let item = ItemRecord::with_outcome(
             index,
-            key: key.to_owned(),
+            key.to_owned(),
             outcome,
-            error: error.map(|(code, message)| (code.to_owned(), message.to_owned())),
-            units: 1,
-        };
+            error.map(|(code, message)| (code.to_owned(), message.to_owned())),
+        );
         self.record_items(&txn, std::slice::from_ref(&item)).await?;
         txn.commit().await?;
         Ok(())

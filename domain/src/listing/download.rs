@@ -266,13 +266,10 @@ async fn context(
         .filter(|s| s.entity_type_id.is_none_or(|t| t == 4))
         .map(|s| (s.attribute_set_id, s.attribute_set_name))
         .collect();
-    let default_location_id = match settings.location_id {
-        Some(linked) => Some(linked),
-        None => match crate::reference::default_location(db, ctx.org_id()).await {
-            Ok(location) => Some(location.id),
-            Err(DomainError::NotFound { .. }) => None,
-            Err(other) => return Err(other),
-        },
+    let default_location_id = match stores::sales_location(db, ctx.org_id(), &settings).await {
+        Ok(location) => Some(location),
+        Err(DomainError::NotFound { .. }) => None,
+        Err(other) => return Err(other),
     };
     Ok(Context {
         org_id: ctx.org_id(),

@@ -52,7 +52,7 @@ use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind, item_index};
 use crate::stock::{self, Cause, Movement};
-use crate::{reference, stores};
+use crate::stores;
 
 pub use overwrite_warning::{UserWarning, WarningCode, overwrite_warning};
 
@@ -233,10 +233,7 @@ impl Plan {
         client: &MagentoClient,
         settings: &magento_setting::Model,
     ) -> DomainResult<Self> {
-        let home = match settings.location_id {
-            Some(id) => id,
-            None => reference::default_location(db, store.org_id).await?.id,
-        };
+        let home = stores::sales_location(db, store.org_id, settings).await?;
         let Some(sources) = stock_sync::sources_of(db, store, client).await? else {
             return Ok(Plan::Legacy { location: home });
         };
@@ -374,13 +371,12 @@ struct Level {
 
 fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan) -> Decision {
     let skipped = |error: ItemError| {
-        Decision::Record(ItemRecord {
-            index: listed.index,
-            key: listed.sku.clone(),
-            outcome: JobItemOutcome::Skipped,
-            error: Some((error.code.to_owned(), error.message)),
-            units: 1,
-        })
+        Decision::Record(ItemRecord::with_outcome(
+            listed.index,
+            listed.sku.clone(),
+            JobItemOutcome::Skipped,
+            Some((error.code.to_owned(), error.message)),
+        ))
     };
     if let Some(reason) = &listed.no_stock {
         return skipped(reason.clone());
@@ -479,13 +475,12 @@ async fn import_batch(
                         (level.quantity, level.source),
                     );
                 }
-                items.push(ItemRecord {
-                    index: listed.index,
-                    key: listed.sku.clone(),
-                    outcome: JobItemOutcome::Succeeded,
-                    error: joined(notes),
-                    units: 1,
-                });
+                items.push(ItemRecord::with_outcome(
+                    listed.index,
+                    listed.sku.clone(),
+                    JobItemOutcome::Succeeded,
+                    joined(notes),
+                ));
             }
         }
     }

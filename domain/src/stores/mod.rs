@@ -402,6 +402,20 @@ pub async fn settings_of(
         .ok_or(DomainError::NotFound { entity: "store" })
 }
 
+/// Where the store's sales and stock live in the ledger ("Link Magento sales to
+/// Location"): the linked location, else, with All Locations, the organisation's
+/// default location.
+pub async fn sales_location<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    settings: &magento_setting::Model,
+) -> DomainResult<Uuid> {
+    match settings.location_id {
+        Some(linked) => Ok(linked),
+        None => Ok(reference::default_location(db, org_id).await?.id),
+    }
+}
+
 /// Settings as saved, and what the merchant should know about them.
 #[derive(Debug, Clone)]
 pub struct SettingsSaved {
