@@ -259,17 +259,20 @@ async fn main() -> anyhow::Result<()> {
         only.as_deref()
             .is_none_or(|prefix| group.starts_with(prefix) || prefix.starts_with(group))
     };
-    // Generation first: its peak memory is then the process's.
+    // Serving first: after the generation's ~6 GiB are freed, the allocator of this
+    // process served a third as fast (8,400 against 35,000 products/s), which a sandbox
+    // in its own process never sees. The generation's peak memory (VmHWM) stays the
+    // process's, since the served shop is smaller.
+    if wanted("sandbox.products_served_per_s") {
+        for figure in sandbox_products_served().await? {
+            print(&figure);
+        }
+    }
     if wanted_group("sandbox.generate_100k_products_50k_orders") {
         for figure in sandbox_generation().await? {
             if wanted(figure.name) {
                 print(&figure);
             }
-        }
-    }
-    if wanted("sandbox.products_served_per_s") {
-        for figure in sandbox_products_served().await? {
-            print(&figure);
         }
     }
     if wanted_group("catalog.") {
