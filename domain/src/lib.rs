@@ -4,6 +4,7 @@
 //! reached through [`jobs::JobTransport`].
 
 pub mod auth;
+pub mod channel;
 pub mod customers;
 pub mod error;
 pub mod events;

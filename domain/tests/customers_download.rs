@@ -9,7 +9,6 @@ use domain::customers::{
 };
 use domain::entities::customer_address::AddressKind;
 use serde_json::json;
-use uuid::Uuid;
 
 fn magento(id: i64, email: &str, first: &str, last: &str, addresses: bool) -> MappedCustomer {
     let address = json!({"id": id * 10, "country_id": "US", "street": ["1 Main St"],
@@ -43,11 +42,11 @@ async fn count(db: &TestDb) -> usize {
 #[tokio::test]
 async fn a_customer_without_addresses_arrives_with_just_name_and_contact() {
     let db = TestDb::new("dl_no_address").await;
-    let source = customers::magento_source(Uuid::new_v4());
+    let store = db.offline_store("shop").await;
     let id = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(5, "ann@example.com", "Ann", "Lee", false),
     )
     .await
@@ -68,11 +67,11 @@ async fn a_customer_without_addresses_arrives_with_just_name_and_contact() {
 #[tokio::test]
 async fn a_second_save_finds_the_customer_by_its_magento_id_even_after_a_rename() {
     let db = TestDb::new("dl_by_magento_id").await;
-    let source = customers::magento_source(Uuid::new_v4());
+    let store = db.offline_store("shop").await;
     let first = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(1, "a@example.com", "Ann", "Lee", true),
     )
     .await
@@ -81,7 +80,7 @@ async fn a_second_save_finds_the_customer_by_its_magento_id_even_after_a_rename(
     let again = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(1, "ann.b@example.com", "Ann", "Brown", true),
     )
     .await
@@ -99,11 +98,11 @@ async fn a_second_save_finds_the_customer_by_its_magento_id_even_after_a_rename(
 #[tokio::test]
 async fn a_name_match_already_linked_to_another_magento_customer_is_not_merged() {
     let db = TestDb::new("dl_same_name").await;
-    let source = customers::magento_source(Uuid::new_v4());
+    let store = db.offline_store("shop").await;
     let one = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(1, "john1@example.com", "John", "Smith", true),
     )
     .await
@@ -111,7 +110,7 @@ async fn a_name_match_already_linked_to_another_magento_customer_is_not_merged()
     let two = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(2, "john2@example.com", "John", "Smith", true),
     )
     .await
@@ -124,7 +123,8 @@ async fn a_name_match_already_linked_to_another_magento_customer_is_not_merged()
 #[tokio::test]
 async fn a_ledger_customer_of_the_same_name_is_matched_and_keeps_its_other_ids() {
     let db = TestDb::new("dl_by_name").await;
-    let source = customers::magento_source(Uuid::new_v4());
+    let store = db.offline_store("shop").await;
+    let source = customers::magento_source(store);
     let existing = customers::create_customer(
         &db.db,
         db.org_id,
@@ -143,7 +143,7 @@ async fn a_ledger_customer_of_the_same_name_is_matched_and_keeps_its_other_ids()
     let id = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(3, "ann@example.com", "Ann", "Lee", true),
     )
     .await
@@ -167,11 +167,11 @@ async fn a_ledger_customer_of_the_same_name_is_matched_and_keeps_its_other_ids()
 #[tokio::test]
 async fn an_unusable_magento_address_keeps_the_ledgers_address_of_that_kind() {
     let db = TestDb::new("dl_unusable").await;
-    let source = customers::magento_source(Uuid::new_v4());
+    let store = db.offline_store("shop").await;
     let id = save_downloaded(
         &db.db,
         db.org_id,
-        &source,
+        store,
         &magento(4, "bo@example.com", "Bo", "Ek", true),
     )
     .await
@@ -189,7 +189,7 @@ async fn an_unusable_magento_address_keeps_the_ledgers_address_of_that_kind() {
         country: "GB".into(),
     });
     assert!(broken.address_problem().is_some());
-    save_downloaded(&db.db, db.org_id, &source, &broken)
+    save_downloaded(&db.db, db.org_id, store, &broken)
         .await
         .expect("saved");
     let record = customers::customer(&db.db, db.org_id, id)
@@ -205,5 +205,32 @@ async fn an_unusable_magento_address_keeps_the_ledgers_address_of_that_kind() {
             .map(|a| a.line1.as_str()),
         Some("1 Main St")
     );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_magento_customer_is_linked_once_per_store_by_the_database() {
+    let db = TestDb::new("dl_bind_once").await;
+    let store = db.offline_store("shop").await;
+    let ann = db.customer("Ann Lee").await;
+    let bob = db.customer("Bob Ray").await;
+    let binder = domain::channel::magento::Binder::new(db.org_id, store);
+    binder
+        .bind(&db.db, domain::channel::magento::LinkKind::Customer, 7, ann)
+        .await
+        .expect("bind")
+        .expect("bound");
+    // Around the binder, straight into the table: the key refuses it all the same.
+    let second = sea_orm::ConnectionTrait::execute_unprepared(
+        &db.db,
+        &format!(
+            "INSERT INTO magento_links (store_id, kind, external_id, org_id, record_id) \
+             VALUES ('{store}', 'customer', 7, '{}', '{bob}')",
+            db.org_id
+        ),
+    )
+    .await;
+    let err = second.expect_err("a second link of the same Magento customer");
+    assert!(err.to_string().contains("magento_links_pkey"), "{err}");
     db.drop().await;
 }

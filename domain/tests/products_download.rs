@@ -527,6 +527,16 @@ async fn non_english_option_labels_arrive_as_they_are() {
 async fn a_product_listed_under_another_magento_id_is_a_failed_item_not_an_overwrite() {
     let shop = shop("pd_listed_elsewhere").await;
     let existing = shop.db.product("24-UG06").await;
+    domain::channel::magento::Binder::new(shop.db.org_id, shop.store.id)
+        .bind(
+            &shop.db.db,
+            domain::channel::magento::LinkKind::Product,
+            9999,
+            existing,
+        )
+        .await
+        .expect("bind")
+        .expect("bound");
     listing::ActiveModel {
         id: Set(Uuid::new_v4()),
         org_id: Set(shop.db.org_id),

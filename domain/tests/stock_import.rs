@@ -92,8 +92,11 @@ impl Shop {
             .db
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, \
-                 magento_sku, magento_type) VALUES ($1, $2, $3, $4, 'listed', $5, $6, $7)",
+                "WITH l AS (INSERT INTO listings (id, org_id, store_id, product_id, status, \
+                 magento_product_id, magento_sku, magento_type) \
+                 VALUES ($1, $2, $3, $4, 'listed', $5, $6, $7) RETURNING store_id, org_id, product_id, magento_product_id) \
+                 INSERT INTO magento_links (store_id, kind, external_id, org_id, record_id) \
+                 SELECT store_id, 'product', magento_product_id, org_id, product_id FROM l",
                 [
                     Uuid::new_v4().into(),
                     self.db.org_id.into(),
@@ -646,8 +649,10 @@ async fn the_comparison_asks_magento_a_bounded_number_of_times_however_many_list
             "WITH p AS (INSERT INTO products (id, org_id, sku, name, kind, status) \
                         SELECT gen_random_uuid(), $1, 'ZZ-' || n, 'Filler ' || n, 'stock', 'active' \
                         FROM generate_series(1, 1200) AS n RETURNING id, sku) \
-             INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, magento_sku) \
-             SELECT gen_random_uuid(), $1, $2, p.id, 'listed', 10000 + row_number() OVER (), p.sku FROM p",
+             , l AS (INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, magento_sku) \
+             SELECT gen_random_uuid(), $1, $2, p.id, 'listed', 10000 + row_number() OVER (), p.sku FROM p RETURNING store_id, org_id, product_id, magento_product_id) \
+                 INSERT INTO magento_links (store_id, kind, external_id, org_id, record_id) \
+                 SELECT store_id, 'product', magento_product_id, org_id, product_id FROM l",
             [shop.db.org_id.into(), shop.store.id.into()],
         ))
         .await

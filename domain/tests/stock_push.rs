@@ -198,8 +198,11 @@ impl Shop {
             .db
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, \
-                 magento_sku, magento_type) VALUES ($1, $2, $3, $4, 'listed', $5, $6, $7)",
+                "WITH l AS (INSERT INTO listings (id, org_id, store_id, product_id, status, \
+                 magento_product_id, magento_sku, magento_type) \
+                 VALUES ($1, $2, $3, $4, 'listed', $5, $6, $7) RETURNING store_id, org_id, product_id, magento_product_id) \
+                 INSERT INTO magento_links (store_id, kind, external_id, org_id, record_id) \
+                 SELECT store_id, 'product', magento_product_id, org_id, product_id FROM l",
                 [
                     id.into(),
                     self.db.org_id.into(),

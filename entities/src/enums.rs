@@ -345,3 +345,28 @@ pub enum ListingStatus {
     #[sea_orm(string_value = "listed")]
     Listed,
 }
+
+/// What a Magento link binds: the binder's kinds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum LinkKind {
+    /// A simple product or a configurable's child, and our product.
+    #[sea_orm(string_value = "product")]
+    Product,
+    /// A configurable product, and our product family.
+    #[sea_orm(string_value = "configurable")]
+    Configurable,
+    #[sea_orm(string_value = "customer")]
+    Customer,
+    /// An order, and the sale it became.
+    #[sea_orm(string_value = "order")]
+    Order,
+    /// A credit memo, and our credit note.
+    #[sea_orm(string_value = "credit_memo")]
+    CreditMemo,
+    /// A shipment, and our fulfilment.
+    #[sea_orm(string_value = "shipment")]
+    Shipment,
+}

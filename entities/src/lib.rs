@@ -17,6 +17,7 @@ pub mod job;
 pub mod job_item;
 pub mod listing;
 pub mod location;
+pub mod magento_link;
 pub mod magento_setting;
 pub mod magento_store;
 pub mod organization;

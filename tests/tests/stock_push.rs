@@ -167,10 +167,12 @@ impl Shop {
         self.db
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, magento_type) \
+                "WITH l AS (INSERT INTO listings (id, org_id, store_id, product_id, status, magento_product_id, magento_type) \
                  SELECT $1, p.org_id, $2, p.id, 'listed', \
                         (SELECT count(*) + 1000 FROM listings), 'simple' \
-                 FROM products p WHERE p.sku = $3",
+                 FROM products p WHERE p.sku = $3 RETURNING store_id, org_id, product_id, magento_product_id) \
+                 INSERT INTO magento_links (store_id, kind, external_id, org_id, record_id) \
+                 SELECT store_id, 'product', magento_product_id, org_id, product_id FROM l",
                 [Uuid::new_v4().into(), store_id.into(), sku.into()],
             ))
             .await

@@ -3,7 +3,7 @@
 //! written to Magento.
 //!
 //! Each Magento customer is one job item. The match key is the Magento id of this
-//! store (kept as an external id `magento:<store id>`), else the email of any
+//! store (the binder's customer link), else the email of any
 //! contact, else the name; a customer found by email or name that is already linked
 //! to another Magento customer of the same store is not taken (two people called
 //! "John Smith" stay two customers). The matched customer's name, contacts and
@@ -21,21 +21,33 @@ use uuid::Uuid;
 use entities::customer_address::AddressKind;
 use magento::dto;
 use magento::search::SearchCriteria;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
+use super::write::{create_customer_in, update_customer_in};
 use super::{
-    AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, ExternalId, create_customer,
-    customer_by_email, customer_by_external_id, customer_by_name, update_customer,
+    AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, customer, customer_by_email,
+    customer_by_name,
 };
 use crate::Services;
 use crate::auth::Principal;
-use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::channel::magento::{Binder, LinkKind};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind};
 use crate::stores;
 
-/// The external-id source of one store's Magento customers.
+/// How a customer's link to one store shows among its external ids.
 pub fn magento_source(store_id: Uuid) -> String {
-    format!("magento:{store_id}")
+    format!("{MAGENTO_SOURCE_PREFIX}{store_id}")
+}
+
+pub(crate) const MAGENTO_SOURCE_PREFIX: &str = "magento:";
+
+/// The store an external-id source `magento:<store id>` names.
+pub(crate) fn magento_source_store(source: &str) -> Option<Uuid> {
+    source
+        .trim()
+        .strip_prefix(MAGENTO_SOURCE_PREFIX)
+        .and_then(|id| Uuid::parse_str(id).ok())
 }
 
 /// Starts a `CUSTOMERS_DOWNLOAD` job for a store of the caller's organisation.
@@ -190,64 +202,58 @@ fn map_address(address: Option<&dto::CustomerAddress>) -> MappedAddress {
     })
 }
 
-/// The ledger customer this Magento customer already is, if any (see the module doc).
-async fn find_match(
-    db: &DatabaseConnection,
-    org_id: Uuid,
-    source: &str,
+/// The ledger customer this Magento customer already is, if any (see the module doc),
+/// and whether the binder links them already.
+async fn find_match<C: ConnectionTrait>(
+    db: &C,
+    binder: Binder,
     mapped: &MappedCustomer,
-) -> DomainResult<Option<CustomerRecord>> {
-    let magento_id = mapped.magento_id.to_string();
-    if let Some(found) = customer_by_external_id(db, org_id, source, &magento_id).await? {
-        return Ok(Some(found));
-    }
-    let free = |record: &CustomerRecord| {
-        !record
-            .external_ids
-            .iter()
-            .any(|link| link.source == source && link.external_id != magento_id)
-    };
-    if let Some(email) = &mapped.contact.email
-        && let Some(found) = customer_by_email(db, org_id, email).await?
-        && free(&found)
-    {
-        return Ok(Some(found));
-    }
-    Ok(customer_by_name(db, org_id, &mapped.name)
+) -> DomainResult<Option<(CustomerRecord, bool)>> {
+    if let Some(id) = binder
+        .record(db, LinkKind::Customer, mapped.magento_id)
         .await?
-        .filter(|found| free(found)))
+    {
+        return Ok(Some((customer(db, binder.org_id, id).await?, true)));
+    }
+    let mut candidates = Vec::new();
+    if let Some(email) = &mapped.contact.email
+        && let Some(found) = customer_by_email(db, binder.org_id, email).await?
+    {
+        candidates.push(found);
+    }
+    if let Some(found) = customer_by_name(db, binder.org_id, &mapped.name).await? {
+        candidates.push(found);
+    }
+    // One already linked to another Magento customer of this store is someone else.
+    for found in candidates {
+        if binder
+            .external(db, LinkKind::Customer, found.customer.id)
+            .await?
+            .is_none()
+        {
+            return Ok(Some((found, false)));
+        }
+    }
+    Ok(None)
 }
 
-/// Creates or updates the ledger customer of one Magento customer; returns its id.
+/// Creates or updates the ledger customer of one Magento customer of the store, and
+/// links them, in one transaction; returns its id.
 pub async fn save_downloaded(
     db: &DatabaseConnection,
     org_id: Uuid,
-    source: &str,
+    store_id: Uuid,
     mapped: &MappedCustomer,
 ) -> DomainResult<Uuid> {
-    let link = ExternalId {
-        source: source.to_owned(),
-        external_id: mapped.magento_id.to_string(),
-    };
-    // A second pass covers a concurrent download that created the same customer
-    // between our lookup and our write (its external id then collides).
-    let mut last_error = None;
+    let binder = Binder::new(org_id, store_id);
+    // A second pass covers a concurrent download that created or linked the same
+    // customer between our lookup and our write (the link then collides).
     for _ in 0..2 {
-        let current = find_match(db, org_id, source, mapped).await?;
-        let mut external_ids: Vec<ExternalId> = current
-            .iter()
-            .flat_map(|c| &c.external_ids)
-            .map(|l| ExternalId {
-                source: l.source.clone(),
-                external_id: l.external_id.clone(),
-            })
-            .collect();
-        if !external_ids.contains(&link) {
-            external_ids.push(link.clone());
-        }
-        let addresses = mapped.addresses(current.as_ref());
-        if let Some(found) = &current
-            && unchanged(found, mapped, &addresses, &link)
+        let txn = db.begin().await?;
+        let current = find_match(&txn, binder, mapped).await?;
+        let addresses = mapped.addresses(current.as_ref().map(|(c, _)| c));
+        if let Some((found, true)) = &current
+            && unchanged(found, mapped, &addresses)
         {
             // A re-run rewrites nothing (and leaves `updated_at` alone).
             return Ok(found.customer.id);
@@ -256,22 +262,39 @@ pub async fn save_downloaded(
             name: Some(mapped.name.clone()),
             contacts: Some(vec![mapped.contact.clone()]),
             addresses: Some(addresses),
-            external_ids: Some(external_ids),
             ..CustomerDraft::default()
         };
         let saved = match &current {
-            Some(found) => update_customer(db, org_id, found.customer.id, draft).await,
-            None => create_customer(db, org_id, draft).await,
+            Some((found, _)) => update_customer_in(&txn, org_id, found.customer.id, draft).await?,
+            None => create_customer_in(&txn, org_id, draft).await?,
         };
-        match saved {
-            Ok(record) => return Ok(record.customer.id),
-            Err(DomainError::Invalid(errors)) if external_id_taken(&errors) => {
-                last_error = Some(DomainError::Invalid(errors));
+        match binder
+            .bind(
+                &txn,
+                LinkKind::Customer,
+                mapped.magento_id,
+                saved.customer.id,
+            )
+            .await?
+        {
+            Ok(_) => {
+                txn.commit().await?;
+                return Ok(saved.customer.id);
             }
-            Err(other) => return Err(other),
+            Err(refused) => {
+                tracing::debug!(%refused, "customer linked concurrently; matching again");
+                txn.rollback().await?;
+            }
         }
     }
-    Err(last_error.unwrap_or(DomainError::NotFound { entity: "customer" }))
+    Err(DomainError::invalid(
+        &["magentoCustomerId"],
+        ErrorCode::AlreadyExists,
+        format!(
+            "Magento customer {} is linked to another customer meanwhile",
+            mapped.magento_id
+        ),
+    ))
 }
 
 /// Whether the stored customer already is what the mapping would write. The mapped
@@ -280,7 +303,6 @@ fn unchanged(
     current: &CustomerRecord,
     mapped: &MappedCustomer,
     addresses: &[AddressDraft],
-    link: &ExternalId,
 ) -> bool {
     let contact = &mapped.contact;
     let same_contact = match current.contacts.as_slice() {
@@ -304,17 +326,7 @@ fn unchanged(
                     && stored.country == a.country
             })
         });
-    let linked = current
-        .external_ids
-        .iter()
-        .any(|l| l.source == link.source && l.external_id == link.external_id);
-    current.customer.name == mapped.name && same_contact && same_addresses && linked
-}
-
-fn external_id_taken(errors: &[FieldError]) -> bool {
-    errors
-        .iter()
-        .any(|e| e.code == ErrorCode::AlreadyExists && e.field.iter().any(|f| f == "externalIds"))
+    current.customer.name == mapped.name && same_contact && same_addresses
 }
 
 fn item_key(customer: &dto::Customer) -> String {
@@ -337,7 +349,6 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
     let client = client.with_page_size(PAGE_SIZE);
     ctx.set_phase("reading customers", None).await?;
     let done = ctx.recorded_items().await?;
-    let source = magento_source(store.id);
     let criteria = SearchCriteria::new().sort("entity_id", true);
     let mut last: Option<i64> = None;
     let mut page = 1;
@@ -362,7 +373,7 @@ pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
             let problem = match map_customer(customer) {
                 Err(problem) => Some(problem),
                 Ok(mapped) => {
-                    match save_downloaded(&ctx.services.db, ctx.org_id(), &source, &mapped).await {
+                    match save_downloaded(&ctx.services.db, ctx.org_id(), store.id, &mapped).await {
                         Ok(_) => mapped.address_problem(),
                         Err(DomainError::Invalid(errors)) => Some(ItemError::refused(&errors)),
                         Err(other) => return Err(other.into()),

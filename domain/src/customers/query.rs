@@ -11,6 +11,9 @@ use entities::customer::CustomerStatus;
 use entities::{customer, customer_address, customer_contact, customer_external_id};
 
 use super::CustomerRecord;
+use super::download::{magento_source, magento_source_store};
+use crate::channel::magento::binder::links_of_records;
+use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult};
 use crate::page::{Page, PageRequest};
 
@@ -154,15 +157,27 @@ pub async fn customer_by_external_id<C: ConnectionTrait>(
     source: &str,
     external_id: &str,
 ) -> DomainResult<Option<CustomerRecord>> {
-    let link = customer_external_id::Entity::find_by_id((
-        org_id,
-        source.trim().to_owned(),
-        external_id.trim().to_owned(),
-    ))
-    .one(db)
-    .await?;
-    match link {
-        Some(link) => Ok(Some(customer(db, org_id, link.customer_id).await?)),
+    let found = match magento_source_store(source) {
+        // A Magento store's customer ids are the binder's links.
+        Some(store_id) => match external_id.trim().parse::<i64>() {
+            Ok(magento_id) => {
+                Binder::new(org_id, store_id)
+                    .record(db, LinkKind::Customer, magento_id)
+                    .await?
+            }
+            Err(_) => None,
+        },
+        None => customer_external_id::Entity::find_by_id((
+            org_id,
+            source.trim().to_owned(),
+            external_id.trim().to_owned(),
+        ))
+        .one(db)
+        .await?
+        .map(|link| link.customer_id),
+    };
+    match found {
+        Some(id) => Ok(Some(customer(db, org_id, id).await?)),
         None => Ok(None),
     }
 }
@@ -204,6 +219,20 @@ pub(crate) async fn with_details<C: ConnectionTrait>(
             .push(address);
     }
     let mut external: HashMap<Uuid, Vec<customer_external_id::Model>> = HashMap::new();
+    let org_id = rows.first().map(|c| c.org_id).unwrap_or_default();
+    // A customer's Magento ids show as external ids of the source `magento:<store id>`.
+    for link in links_of_records(db, org_id, LinkKind::Customer, &ids).await? {
+        external
+            .entry(link.record_id)
+            .or_default()
+            .push(customer_external_id::Model {
+                org_id: link.org_id,
+                source: magento_source(link.store_id),
+                external_id: link.external_id.to_string(),
+                customer_id: link.record_id,
+                created_at: link.created_at,
+            });
+    }
     for link in customer_external_id::Entity::find()
         .filter(customer_external_id::Column::CustomerId.is_in(ids))
         .order_by_asc(customer_external_id::Column::Source)
@@ -218,10 +247,13 @@ pub(crate) async fn with_details<C: ConnectionTrait>(
         .map(|customer| {
             let mut addresses = addresses.remove(&customer.id).unwrap_or_default();
             addresses.sort_by_key(|a| a.kind);
+            let mut external_ids = external.remove(&customer.id).unwrap_or_default();
+            external_ids
+                .sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
             CustomerRecord {
                 contacts: contacts.remove(&customer.id).unwrap_or_default(),
                 addresses,
-                external_ids: external.remove(&customer.id).unwrap_or_default(),
+                external_ids,
                 customer,
             }
         })

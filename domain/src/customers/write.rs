@@ -19,6 +19,7 @@ use entities::{
     payment_term, tax_rule,
 };
 
+use super::download::magento_source_store;
 use super::{AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, ExternalId, query};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::reference::{checked_country, checked_name, locked, optional_text, unique_violation};
@@ -33,8 +34,19 @@ pub async fn create_customer(
     draft: CustomerDraft,
 ) -> DomainResult<CustomerRecord> {
     let txn = db.begin().await?;
+    let record = create_customer_in(&txn, org_id, draft).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Creates a customer inside the caller's transaction.
+pub(crate) async fn create_customer_in<C: ConnectionTrait>(
+    txn: &C,
+    org_id: Uuid,
+    draft: CustomerDraft,
+) -> DomainResult<CustomerRecord> {
     let base_currency = organization::Entity::find_by_id(org_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .map(|o| o.base_currency)
         .filter(|c| valid_currency(c))
@@ -62,9 +74,7 @@ pub async fn create_customer(
             "a customer needs a name",
         ));
     }
-    let record = save(&txn, blank, None, draft, errors).await?;
-    txn.commit().await?;
-    Ok(record)
+    save(txn, blank, None, draft, errors).await
 }
 
 pub async fn update_customer(
@@ -74,23 +84,32 @@ pub async fn update_customer(
     draft: CustomerDraft,
 ) -> DomainResult<CustomerRecord> {
     let txn = db.begin().await?;
+    let record = update_customer_in(&txn, org_id, id, draft).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Updates a customer inside the caller's transaction (its row locked till the end).
+pub(crate) async fn update_customer_in<C: ConnectionTrait>(
+    txn: &C,
+    org_id: Uuid,
+    id: Uuid,
+    draft: CustomerDraft,
+) -> DomainResult<CustomerRecord> {
     let current =
-        locked::<customer::Entity, _>(&txn, org_id, id, customer::Column::OrgId, "customer")
-            .await?;
-    let current = query::with_details(&txn, vec![current])
+        locked::<customer::Entity, _>(txn, org_id, id, customer::Column::OrgId, "customer").await?;
+    let current = query::with_details(txn, vec![current])
         .await?
         .pop()
         .ok_or(DomainError::NotFound { entity: "customer" })?;
-    let record = save(
-        &txn,
+    save(
+        txn,
         current.customer.clone(),
         Some(current),
         draft,
         Vec::new(),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(record)
+    .await
 }
 
 async fn save<C: ConnectionTrait>(
@@ -147,7 +166,12 @@ async fn save<C: ConnectionTrait>(
         .as_ref()
         .map(|list| check_addresses(&row, list, &mut errors));
     let external_ids = match &draft.external_ids {
-        Some(list) => Some(check_external_ids(db, &row, list, &mut errors).await?),
+        Some(list) => {
+            let linked = current
+                .as_ref()
+                .map_or(&[][..], |c| c.external_ids.as_slice());
+            Some(check_external_ids(db, &row, list, linked, &mut errors).await?)
+        }
         None => None,
     };
     if !errors.is_empty() {
@@ -490,10 +514,14 @@ fn kind_name(kind: AddressKind) -> &'static str {
     }
 }
 
+/// The external ids to keep. A Magento store's id (source `magento:<store id>`) is the
+/// binder's and is made by that store's download: one the customer has is accepted as
+/// it is (a front-end sends back what it read), any other is refused.
 async fn check_external_ids<C: ConnectionTrait>(
     db: &C,
     row: &customer::Model,
     list: &[ExternalId],
+    linked: &[customer_external_id::Model],
     errors: &mut Vec<FieldError>,
 ) -> DomainResult<Vec<customer_external_id::Model>> {
     if list.len() > MAX_EXTERNAL_IDS {
@@ -518,6 +546,19 @@ async fn check_external_ids<C: ConnectionTrait>(
                 ErrorCode::Invalid,
                 "an external id needs a source and an id",
             ));
+            continue;
+        }
+        if magento_source_store(&source).is_some() {
+            let has = linked
+                .iter()
+                .any(|l| l.source == source && l.external_id == external_id);
+            if !has {
+                errors.push(FieldError::new(
+                    &path,
+                    ErrorCode::Invalid,
+                    "a Magento store's customer ids are linked by that store's customer download",
+                ));
+            }
             continue;
         }
         if !seen.insert((source.clone(), external_id.clone())) {

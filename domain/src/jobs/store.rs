@@ -96,6 +96,7 @@ pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Mode
         updated_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
+        retry_of: Set(None),
     }
     .insert(&txn)
     .await;

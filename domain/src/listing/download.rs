@@ -38,30 +38,25 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use chrono::Utc;
-use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, TransactionTrait,
-};
-use serde_json::json;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use entities::enums::ListingStatus;
-use entities::{job, listing, magento_store, product_family, tax_rule};
+use entities::{job, magento_store, product_family, tax_rule};
 use magento::MagentoClient;
 use magento::dto::{Product, ProductAttribute, ProductType};
 use magento::search::SearchCriteria;
 
+use super::link::{self, LinkWriter, ProductLink};
 use super::mapping::{
     CategoryNode, ListingFields, MappedFamily, MappedItem, MappedProduct, MappingContext,
     MappingError, map_product, map_variant,
 };
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::{BindRefused, Binder};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind, RecordedItem};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
-use crate::rows;
 use crate::stores;
 
 /// Magento's largest accepted page; fewer round trips for a large catalog.
@@ -559,6 +554,8 @@ struct Saved {
     magento_sku: String,
     listing: ListingFields,
     parent_id: Option<i64>,
+    /// A variant's family, by lower-cased family SKU.
+    family_key: Option<String>,
 }
 
 /// Writes one page's plan: families, products (new ones in one statement, changed ones
@@ -811,7 +808,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             .collect();
         bulk::fill_default_location(&txn, &fill, location_id).await?;
     }
-    outcomes.extend(link_listings(&txn, ctx, saved).await?);
+    outcomes.extend(link_listings(&txn, ctx, saved, &resolved).await?);
     let records: Vec<ItemRecord> = outcomes.into_iter().map(Outcome::into_record).collect();
     job.record_items(&txn, &records).await?;
     txn.commit().await?;
@@ -826,126 +823,65 @@ fn saved_of(planned: &Planned, product_id: Uuid) -> Saved {
         magento_sku: planned.magento_sku.clone(),
         listing: planned.item.listing.clone(),
         parent_id: planned.variant.as_ref().map(|(_, _, parent)| *parent),
+        family_key: planned
+            .variant
+            .as_ref()
+            .map(|(family, _, _)| family.clone()),
     }
 }
 
-const NEW_LISTING_COLUMNS: &[rows::Column] = &[
-    ("id", "uuid"),
-    ("org_id", "uuid"),
-    ("store_id", "uuid"),
-    ("product_id", "uuid"),
-    ("status", "text"),
-    ("magento_product_id", "bigint"),
-    ("magento_parent_id", "bigint"),
-    ("magento_sku", "text"),
-    ("magento_type", "text"),
-    ("attribute_set", "text"),
-    ("created_at", "timestamptz"),
-    ("updated_at", "timestamptz"),
-];
-
-/// Lists each saved product in the store: one lookup, new listings in one statement,
-/// changed ones one by one, unchanged ones not at all.
+/// Lists each saved product in the store through the one link writer; a product or a
+/// Magento product linked to another is refused as `ALREADY_LISTED`.
 async fn link_listings<C: ConnectionTrait>(
     db: &C,
     ctx: &Context,
     saved: Vec<Saved>,
+    families: &HashMap<String, product_family::Model>,
 ) -> DomainResult<Vec<Outcome>> {
-    if saved.is_empty() {
-        return Ok(Vec::new());
-    }
-    let product_ids: Vec<Uuid> = saved.iter().map(|s| s.product_id).collect();
-    let magento_ids: Vec<i64> = saved.iter().map(|s| s.listing.magento_id).collect();
-    // One index lookup per id (see `products::bulk` on why not `= ANY`).
-    let current = listing::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT l.* FROM unnest($2::uuid[]) AS k(id) JOIN LATERAL \
-               (SELECT * FROM listings WHERE store_id = $1 AND product_id = k.id) l ON true \
-             UNION \
-             SELECT l.* FROM unnest($3::bigint[]) AS k(id) JOIN LATERAL \
-               (SELECT * FROM listings WHERE store_id = $1 AND magento_product_id = k.id) l ON true",
-            [ctx.store_id.into(), product_ids.into(), magento_ids.into()],
-        ))
-        .all(db)
-        .await?;
-    let by_product: HashMap<Uuid, &listing::Model> =
-        current.iter().map(|l| (l.product_id, l)).collect();
-    let by_magento: HashMap<i64, &listing::Model> = current
+    let links: Vec<ProductLink> = saved
         .iter()
-        .filter_map(|l| l.magento_product_id.map(|m| (m, l)))
+        .map(|item| ProductLink {
+            product_id: item.product_id,
+            magento_id: item.listing.magento_id,
+            parent: item.parent_id.map(|parent| {
+                let family = item
+                    .family_key
+                    .as_ref()
+                    .and_then(|key| families.get(key))
+                    .map(|f| f.id);
+                (parent, family)
+            }),
+            sku: item.magento_sku.clone(),
+            type_code: item.listing.type_id.code().to_owned(),
+            attribute_set: item.listing.attribute_set.clone(),
+        })
         .collect();
-    let now = Utc::now();
-    let mut outcomes = Vec::with_capacity(saved.len());
-    let mut inserts = Vec::new();
-    for item in saved {
-        let magento_id = item.listing.magento_id;
-        let error = match (
-            by_product.get(&item.product_id),
-            by_magento.get(&magento_id),
-        ) {
-            (Some(found), _) if found.magento_product_id.is_some_and(|m| m != magento_id) => {
-                Some(ItemError::new(
+    let binder = Binder::new(ctx.org_id, ctx.store_id);
+    let written = link::link_products(db, binder, &links, LinkWriter::Download).await?;
+    Ok(saved
+        .into_iter()
+        .zip(written)
+        .map(|(item, written)| {
+            let error = written.err().map(|refused| match refused {
+                BindRefused::RecordTaken { external_id, .. } => ItemError::new(
                     "ALREADY_LISTED",
                     format!(
-                        "the product {} is already listed in this store as Magento product id {}",
-                        item.key,
-                        found.magento_product_id.unwrap_or_default()
+                        "the product {} is already listed in this store as Magento product id {external_id}",
+                        item.key
                     ),
-                ))
+                ),
+                BindRefused::EntityTaken { external_id, .. } => ItemError::new(
+                    "ALREADY_LISTED",
+                    format!("Magento product id {external_id} is already linked to another product"),
+                ),
+            });
+            Outcome {
+                index: item.index,
+                key: item.key,
+                error,
             }
-            (_, Some(other)) if other.product_id != item.product_id => Some(ItemError::new(
-                "ALREADY_LISTED",
-                format!("Magento product id {magento_id} is already linked to another product"),
-            )),
-            (Some(found), _) => {
-                let wanted = listing::Model {
-                    status: ListingStatus::Listed,
-                    magento_product_id: Some(magento_id),
-                    magento_parent_id: item.parent_id,
-                    magento_sku: Some(item.magento_sku.clone()),
-                    magento_type: Some(item.listing.type_id.code().to_owned()),
-                    attribute_set: item.listing.attribute_set.clone(),
-                    ..(*found).clone()
-                };
-                if wanted != **found {
-                    let mut active: listing::ActiveModel = wanted.into();
-                    active = active.reset_all();
-                    active.updated_at = Set(now);
-                    active.update(db).await?;
-                }
-                None
-            }
-            (None, _) => {
-                inserts.push(json!({
-                    "id": Uuid::new_v4().to_string(),
-                    "org_id": ctx.org_id.to_string(),
-                    "store_id": ctx.store_id.to_string(),
-                    "product_id": item.product_id.to_string(),
-                    "status": ListingStatus::Listed.to_value(),
-                    "magento_product_id": magento_id,
-                    "magento_parent_id": item.parent_id,
-                    "magento_sku": item.magento_sku,
-                    "magento_type": item.listing.type_id.code(),
-                    "attribute_set": item.listing.attribute_set,
-                    "created_at": rows::instant(now),
-                    "updated_at": rows::instant(now),
-                }));
-                None
-            }
-        };
-        outcomes.push(Outcome {
-            index: item.index,
-            key: item.key,
-            error,
-        });
-    }
-    if !inserts.is_empty() {
-        // Stock sync on and no product buffer: the columns' defaults.
-        db.execute_raw(rows::insert_rows("listings", NEW_LISTING_COLUMNS, inserts))
-            .await?;
-    }
-    Ok(outcomes)
+        })
+        .collect())
 }
 
 impl Outcome {

@@ -5,6 +5,7 @@ pub mod buffer;
 pub mod bulk;
 pub mod catalog;
 pub mod download;
+pub(crate) mod link;
 pub mod mapping;
 pub mod publish;
 pub mod push;

@@ -38,8 +38,8 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -56,8 +56,10 @@ use magento::{MagentoClient, MagentoError};
 
 use super::buffer::{self, ChannelBuffer};
 use super::catalog::CatalogEntry;
+use super::link::{self, LinkWriter, ProductLink};
 use super::stock_sync::{self, PushScope, PushTrigger};
 use crate::Services;
+use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::products::{self, ProductRecord};
 use crate::stock::{self, Availability};
@@ -540,6 +542,8 @@ async fn write_listing(
 struct Link {
     magento_id: i64,
     parent_id: Option<i64>,
+    /// A variant's family, which its configurable parent is.
+    family_id: Option<Uuid>,
     sku: String,
     type_id: ProductType,
 }
@@ -594,6 +598,7 @@ async fn list_single(
     let link = Link {
         magento_id: saved.id,
         parent_id: None,
+        family_id: None,
         sku: saved.sku.clone(),
         type_id: saved.type_id.clone(),
     };
@@ -827,62 +832,43 @@ async fn save_listings(
     attribute_set: Option<String>,
     options: &ListOptions,
 ) -> DomainResult<Vec<listing::Model>> {
-    let now = Utc::now();
+    let links: Vec<ProductLink> = items
+        .iter()
+        .map(|(product_id, _, link)| ProductLink {
+            product_id: *product_id,
+            magento_id: link.magento_id,
+            parent: link.parent_id.map(|parent| (parent, link.family_id)),
+            sku: link.sku.clone(),
+            type_code: link.type_id.code().to_owned(),
+            attribute_set: attribute_set.clone(),
+        })
+        .collect();
     let txn = db.begin().await?;
+    let written = link::link_products(
+        &txn,
+        binder_of(session),
+        &links,
+        LinkWriter::Publish {
+            stock_sync: options.stock_sync,
+            buffer: options.buffer,
+        },
+    )
+    .await?;
     let mut saved = Vec::with_capacity(items.len());
-    for (product_id, existing, link) in items {
-        let was_listed = is_listed(existing.as_ref());
-        let mut row: listing::ActiveModel = match existing {
-            Some(existing) => existing.into(),
-            None => listing::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                org_id: Set(session.org_id()),
-                store_id: Set(session.store.id),
-                product_id: Set(product_id),
-                stock_sync: Set(true),
-                product_buffer_enabled: Set(false),
-                product_buffer: Set(0),
-                last_pushed_quantity: Set(None),
-                last_pushed_at: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            },
-        };
-        row.status = Set(ListingStatus::Listed);
-        row.magento_product_id = Set(Some(link.magento_id));
-        row.magento_parent_id = Set(link.parent_id);
-        row.magento_sku = Set(Some(link.sku.clone()));
-        row.magento_type = Set(Some(link.type_id.code().to_owned()));
-        row.attribute_set = Set(attribute_set.clone());
-        if let Some(sync) = options.stock_sync {
-            row.stock_sync = Set(sync);
-        }
-        match options.buffer {
-            BufferChange::Keep => {}
-            BufferChange::Set(value) => {
-                row.product_buffer_enabled = Set(true);
-                row.product_buffer = Set(value);
-            }
-            BufferChange::Remove => {
-                row.product_buffer_enabled = Set(false);
-                row.product_buffer = Set(0);
-            }
-        }
-        row.updated_at = Set(now);
-        let model = if row.id.is_unchanged() {
-            row.update(&txn).await?
-        } else {
-            listing::Entity::insert(row)
-                .on_conflict(listing_conflict(options))
-                .exec_with_returning(&txn)
-                .await?
-        };
+    for ((product_id, existing, link), written) in items.into_iter().zip(written) {
+        let model = written.map_err(|refused| {
+            DomainError::invalid(
+                &["productId"],
+                ErrorCode::AlreadyExists,
+                format!("Magento's product {}: {refused}", link.sku),
+            )
+        })?;
         crate::events::append(
             &txn,
             session.org_id(),
             Some(session.store.id),
             None,
-            if was_listed {
+            if is_listed(existing.as_ref()) {
                 "listing.updated"
             } else {
                 "listing.listed"
@@ -901,29 +887,8 @@ async fn save_listings(
     Ok(saved)
 }
 
-/// A listing that appeared since it was read (the product download links products
-/// without taking the listing lock) takes this operation's link and changes, as if it
-/// had been read, instead of failing on the unique (store, product).
-fn listing_conflict(options: &ListOptions) -> OnConflict {
-    use listing::Column;
-    let mut columns = vec![
-        Column::Status,
-        Column::MagentoProductId,
-        Column::MagentoParentId,
-        Column::MagentoSku,
-        Column::MagentoType,
-        Column::AttributeSet,
-        Column::UpdatedAt,
-    ];
-    if options.stock_sync.is_some() {
-        columns.push(Column::StockSync);
-    }
-    if options.buffer != BufferChange::Keep {
-        columns.extend([Column::ProductBufferEnabled, Column::ProductBuffer]);
-    }
-    OnConflict::columns([Column::StoreId, Column::ProductId])
-        .update_columns(columns)
-        .to_owned()
+fn binder_of(session: &StoreSession) -> Binder {
+    Binder::new(session.org_id(), session.store.id)
 }
 
 /// Pushes the products' stock, whatever "Update Stock Levels in Magento" says.
@@ -1173,6 +1138,7 @@ async fn list_family(
         links.push(Link {
             magento_id: child.id,
             parent_id: Some(parent.id),
+            family_id: Some(family.id),
             sku: child.sku,
             type_id: child.type_id,
         });
@@ -1420,14 +1386,9 @@ async fn mark_unlinked(
         "sku": listing.magento_sku,
     });
     let txn = db.begin().await?;
-    let mut row: listing::ActiveModel = listing.into();
-    row.status = Set(ListingStatus::NotListed);
-    row.magento_product_id = Set(None);
-    row.magento_parent_id = Set(None);
-    row.magento_sku = Set(None);
-    row.magento_type = Set(None);
-    row.updated_at = Set(Utc::now());
-    let saved = row.update(&txn).await?;
+    let saved = link::unlink_product(&txn, binder_of(session), listing.product_id)
+        .await?
+        .ok_or(DomainError::NotFound { entity: "listing" })?;
     crate::events::append(
         &txn,
         session.org_id(),
@@ -1487,6 +1448,9 @@ async fn remove_locked(
         if siblings.is_empty() {
             let family = products::family(db, session.org_id(), family_id).await?;
             delete_in_magento(&session.client, &family.sku).await?;
+            binder_of(session)
+                .unbind_record(db, LinkKind::Configurable, family_id)
+                .await?;
         }
     }
     mark_unlinked(db, session, listing, "listing.removed").await

@@ -40,6 +40,36 @@ impl TestDb {
         }
     }
 
+    /// A store row with no reachable Magento behind it (for what needs only its id).
+    pub async fn offline_store(&self, name: &str) -> Uuid {
+        use domain::entities::enums::{StockMode, StoreStatus};
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        domain::entities::magento_store::ActiveModel {
+            id: Set(id),
+            org_id: Set(self.org_id),
+            name: Set(name.to_owned()),
+            base_url: Set(format!("https://{name}.invalid")),
+            status: Set(StoreStatus::Connected),
+            connected_at: Set(now),
+            secret_key_id: Set("test".into()),
+            consumer_key_enc: Set(Vec::new()),
+            consumer_secret_enc: Set(Vec::new()),
+            access_token_enc: Set(Vec::new()),
+            access_token_secret_enc: Set(Vec::new()),
+            consumer_key_last4: Set("0000".into()),
+            stock_mode: Set(StockMode::Unknown),
+            metadata: Set(serde_json::json!({})),
+            metadata_refreshed_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.db)
+        .await
+        .expect("store");
+        id
+    }
+
     /// Closes the pool and drops the database.
     pub async fn drop(self) {
         let _ = self.db.close().await;

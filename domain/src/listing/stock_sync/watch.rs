@@ -156,7 +156,7 @@ impl Watch {
         if !self.cursor_exists {
             db.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "INSERT INTO stock_watch_cursors (name, last_event_id) \
+                "INSERT INTO event_cursors (name, last_event_id) \
                  SELECT $1, coalesce(max(id), 0) FROM events ON CONFLICT (name) DO NOTHING",
                 [CURSOR.into()],
             ))
@@ -166,7 +166,7 @@ impl Watch {
         let row = db
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE stock_watch_cursors SET owner = $2, \
+                "UPDATE event_cursors SET owner = $2, \
                    lease_until = now() + make_interval(secs => $3), updated_at = now() \
                  WHERE name = $1 AND (owner IS NULL OR owner = $2 OR lease_until < now()) \
                  RETURNING last_event_id",
@@ -267,7 +267,7 @@ impl Watch {
         let moved = txn
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE stock_watch_cursors SET last_event_id = $3, \
+                "UPDATE event_cursors SET last_event_id = $3, \
                    lease_until = now() + make_interval(secs => $4), updated_at = now() \
                  WHERE name = $1 AND owner = $2",
                 [
