@@ -66,6 +66,54 @@ impl FieldError {
     }
 }
 
+impl FieldError {
+    /// The error as a merchant reads it, the field in words: `["lines", "3",
+    /// "productId"]` is "line 4, product". Jobs report refusals this way; the API maps
+    /// the path to its own input instead.
+    pub fn in_words(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for segment in self.field.iter().filter(|s| *s != "input") {
+            match (segment.parse::<u64>(), parts.last_mut()) {
+                (Ok(index), Some(list)) => *list = format!("{} {}", singular(list), index + 1),
+                (Ok(index), None) => parts.push(format!("item {}", index + 1)),
+                (Err(_), _) => parts.push(words(segment)),
+            }
+        }
+        if parts.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", parts.join(", "), self.message)
+        }
+    }
+}
+
+/// `bufferInventory` → "buffer inventory", `productId` → "product".
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_uppercase() {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    match out.strip_suffix(" id") {
+        Some(stem) if !stem.is_empty() => stem.to_owned(),
+        _ => out,
+    }
+}
+
+fn singular(plural: &str) -> String {
+    if let Some(stem) = plural.strip_suffix("sses") {
+        format!("{stem}ss")
+    } else if let Some(stem) = plural.strip_suffix("ies") {
+        format!("{stem}y")
+    } else {
+        plural.strip_suffix('s').unwrap_or(plural).to_owned()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// The object does not exist in the caller's organisation (whether it exists in

@@ -20,6 +20,7 @@ pub mod services;
 pub mod settings;
 pub mod stock;
 pub mod stores;
+mod wire_enum;
 
 pub use entities;
 pub use error::{DomainError, ErrorCode, FieldError};

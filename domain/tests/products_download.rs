@@ -19,7 +19,7 @@ use domain::entities::enums::{
 };
 use domain::entities::{job, job_item, listing, magento_store, product, product_family};
 use domain::jobs::{self, JobContext, JobFailure};
-use domain::listing::download::{download_products, start_download};
+use domain::listing::download::start_download;
 use domain::listing::publish::{self, ListOptions, StoreSession};
 use domain::settings::SettingsPatch;
 use domain::stores;
@@ -646,7 +646,7 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
         .await;
         assert!(answer.contains("201"), "{answer}");
     };
-    let (first, ()) = tokio::join!(download_products(&ctx), outage);
+    let (first, ()) = tokio::join!(domain::jobs::run_handler(&ctx), outage);
     assert!(matches!(first, Err(JobFailure::Transient(_))), "{first:?}");
     let partial = jobs::get(&shop.db.db, shop.db.org_id, started.id)
         .await
@@ -657,7 +657,9 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_a_retry_
     );
     common::sandbox_control(&shop.sandbox, "DELETE", "faults", serde_json::json!({})).await;
     ctx.job.attempts = 2;
-    download_products(&ctx).await.expect("second attempt");
+    domain::jobs::run_handler(&ctx)
+        .await
+        .expect("second attempt");
     let job = jobs::get(&shop.db.db, shop.db.org_id, started.id)
         .await
         .expect("job");

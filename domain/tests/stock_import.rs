@@ -17,7 +17,7 @@ use domain::auth::Principal;
 use domain::entities::enums::{JobItemOutcome, JobState, ProductKind};
 use domain::entities::{job_item, magento_store};
 use domain::jobs::{self, JobContext, JobFailure, RunOutcome};
-use domain::listing::stock_import::{WarningCode, import_job, start_import};
+use domain::listing::stock_import::{WarningCode, start_import};
 use domain::settings::SettingsPatch;
 use domain::stores::{self, LocationMapping};
 use domain::{ErrorCode, stock};
@@ -515,7 +515,7 @@ async fn a_retried_attempt_skips_the_items_an_earlier_attempt_recorded() {
         .expect("recorded");
 
     ctx.job.attempts = 2;
-    import_job(&ctx).await.expect("second attempt");
+    jobs::run_handler(&ctx).await.expect("second attempt");
 
     assert_eq!(shop.on_hand(bag, shop.home).await, qty(0));
     assert_eq!(shop.on_hand(duffle, shop.home).await, qty(18));
@@ -549,13 +549,13 @@ async fn a_store_that_stops_answering_fails_the_attempt_transiently_and_the_retr
     .await;
     assert!(answer.contains("201"), "{answer}");
 
-    let first = import_job(&ctx).await;
+    let first = jobs::run_handler(&ctx).await;
 
     assert!(matches!(first, Err(JobFailure::Transient(_))), "{first:?}");
     assert!(shop.movements(bag).await.is_empty());
     sandbox_control(&shop.sandbox, "DELETE", "faults", serde_json::json!({})).await;
     ctx.job.attempts = 2;
-    import_job(&ctx).await.expect("second attempt");
+    jobs::run_handler(&ctx).await.expect("second attempt");
     assert_eq!(shop.on_hand(bag, shop.home).await, qty(40));
     shop.stop().await;
 }

@@ -872,6 +872,46 @@ async fn update_quantities_counts_listings_pushed_not_requests() {
 }
 
 #[tokio::test]
+async fn retrying_a_push_with_one_failed_sku_pushes_that_sku_alone() {
+    let shop = shop("push_retry_failed", false).await;
+    let bag = shop.listed("24-MB01", 12).await;
+    shop.listed("NOT-IN-MAGENTO", 1).await;
+    let first = start_push(&shop.services, &shop.principal, shop.store.id, None)
+        .await
+        .expect("job");
+    jobs::run_job(&shop.services, first.id).await.expect("ran");
+    let magento_qty = || async {
+        let item = shop.client.stock_item("24-MB01").await.expect("stock item");
+        item.qty
+    };
+    assert_eq!(magento_qty().await, Some(qty(12)));
+    // Changed here since; only a push of the bag would tell Magento.
+    shop.adjust(bag, 5).await;
+
+    let retry = jobs::retry_failed(&shop.services, shop.store.org_id, first.id, None)
+        .await
+        .expect("retry");
+    jobs::run_job(&shop.services, retry.id).await.expect("ran");
+
+    let retried = jobs::get(&shop.services.db, shop.store.org_id, retry.id)
+        .await
+        .expect("job");
+    assert_eq!(retried.retry_of, Some(first.id));
+    assert_eq!(retried.args["skus"], serde_json::json!(["NOT-IN-MAGENTO"]));
+    assert_eq!(
+        (retried.total_count, retried.failed_count),
+        (Some(1), 1),
+        "the failed SKU alone, refused again"
+    );
+    assert_eq!(
+        magento_qty().await,
+        Some(qty(12)),
+        "the SKU that was pushed is not pushed again"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
 async fn update_quantities_refuses_skus_the_store_does_not_list() {
     let shop = shop("push_job_unknown", true).await;
     shop.listed("24-MB01", 12).await;

@@ -163,8 +163,13 @@ impl JobItemResult {
     async fn outcome(&self) -> JobItemOutcome {
         self.0.outcome.into()
     }
-    async fn error_code(&self) -> Option<&str> {
-        self.0.error_code.as_deref()
+    /// Why the item failed or was skipped; codes of a newer version read as null.
+    async fn error_code(&self) -> Option<JobItemErrorCode> {
+        self.0
+            .error_code
+            .as_deref()
+            .and_then(jobs::ItemErrorCode::parse)
+            .map(Into::into)
     }
     async fn error_message(&self) -> Option<&str> {
         self.0.error_message.as_deref()
@@ -205,4 +210,41 @@ pub struct JobFilter {
     pub kind: Option<JobKind>,
     pub state: Option<JobState>,
     pub store_id: Option<ID>,
+}
+
+/// Why a job item failed or was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "domain::jobs::ItemErrorCode")]
+pub enum JobItemErrorCode {
+    RequiresSetting,
+    OutOfRange,
+    NotFound,
+    InvalidCombination,
+    AlreadyExists,
+    Invalid,
+    DescriptionMissing,
+    ImageMissing,
+    DefaultLocationMissing,
+    AttributeSetMissing,
+    InsufficientStock,
+    InvalidCredentials,
+    StoreUnreachable,
+    MagentoError,
+    SkuMissing,
+    NameMissing,
+    UnsupportedType,
+    OptionsUnsupported,
+    OptionValuesMissing,
+    VariantNotSimple,
+    DuplicateSku,
+    ParentFailed,
+    AlreadyListed,
+    AddressUnusable,
+    NotListed,
+    NotAStockProduct,
+    NoStockOfItsOwn,
+    HasStockMovements,
+    NoMagentoStock,
+    SourceNotMapped,
+    NegativeInMagento,
 }

@@ -16,6 +16,7 @@
 //! kind is kept, and the item is recorded as failed with `ADDRESS_UNUSABLE`, so the
 //! job ends partially succeeded and the operator sees what to fix in Magento.
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use entities::customer_address::AddressKind;
@@ -32,7 +33,10 @@ use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult, ErrorCode};
-use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind};
+use crate::jobs::{
+    self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
+    Requested,
+};
 use crate::stores;
 
 /// How a customer's link to one store shows among its external ids.
@@ -56,7 +60,47 @@ pub async fn start_download(
     principal: &Principal,
     store_id: Uuid,
 ) -> DomainResult<entities::job::Model> {
-    stores::start_store_job(services, principal, store_id, JobKind::CustomersDownload).await
+    stores::get(&services.db, principal.org_id, store_id).await?;
+    jobs::enqueue_job(
+        services,
+        Requested::by(principal),
+        &CustomersDownload {
+            store_id,
+            customer_ids: None,
+        },
+    )
+    .await
+}
+
+/// Download → Customers of one store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomersDownload {
+    pub store_id: Uuid,
+    /// Only these Magento customers (a retry of the failed ones); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_ids: Option<Vec<i64>>,
+}
+
+impl Job for CustomersDownload {
+    const KIND: JobKind = JobKind::CustomersDownload;
+    // Idempotent: a retry updates in place what an earlier attempt saved.
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        download_customers(ctx, self.customer_ids.as_deref()).await
+    }
+
+    fn retry(self, earlier: &Earlier) -> Self {
+        Self {
+            customer_ids: jobs::retried_ids(earlier),
+            ..self
+        }
+    }
 }
 
 /// One default address as Magento has it: usable, absent, or unusable (and why).
@@ -88,7 +132,7 @@ impl MappedCustomer {
             })
             .collect();
         (!problems.is_empty()).then(|| ItemError {
-            code: "ADDRESS_UNUSABLE",
+            code: ItemErrorCode::AddressUnusable,
             message: format!("saved without it; {}", problems.join("; ")),
         })
     }
@@ -144,7 +188,7 @@ pub fn map_customer(customer: &dto::Customer) -> Result<MappedCustomer, ItemErro
         .join(" ");
     if name.is_empty() {
         return Err(ItemError {
-            code: "NAME_MISSING",
+            code: ItemErrorCode::NameMissing,
             message: format!("Magento customer {} has no first or last name", customer.id),
         });
     }
@@ -344,12 +388,12 @@ const PAGE_SIZE: u32 = 300;
 /// index is its Magento id, so a retried attempt (reads are retried by the client,
 /// then by the job) skips those recorded and names the rest as before; saving is
 /// idempotent, so one saved but not recorded is found as it is.
-pub async fn download_customers(ctx: &JobContext) -> Result<(), JobFailure> {
+async fn download_customers(ctx: &JobContext, only: Option<&[i64]>) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
     let client = client.with_page_size(PAGE_SIZE);
     ctx.set_phase("reading customers", None).await?;
     let done = ctx.recorded_items().await?;
-    let criteria = SearchCriteria::new().sort("entity_id", true);
+    let criteria = jobs::only_ids(SearchCriteria::new().sort("entity_id", true), only);
     let mut last: Option<i64> = None;
     let mut page = 1;
     loop {
@@ -481,7 +525,7 @@ mod tests {
         assert!(matches!(mapped.shipping, MappedAddress::Unusable(_)));
         assert!(mapped.addresses(None).is_empty());
         let problem = mapped.address_problem().expect("a problem");
-        assert_eq!(problem.code, "ADDRESS_UNUSABLE");
+        assert_eq!(problem.code, ItemErrorCode::AddressUnusable);
         assert!(problem.message.contains("no street"), "{}", problem.message);
         assert!(problem.message.contains("\"USA\""), "{}", problem.message);
         assert_eq!(
@@ -508,6 +552,6 @@ mod tests {
             "id": 9, "email": "x@example.com", "firstname": " ", "lastname": "",
         })))
         .expect_err("no name");
-        assert_eq!(err.code, "NAME_MISSING");
+        assert_eq!(err.code, ItemErrorCode::NameMissing);
     }
 }

@@ -8,13 +8,12 @@
 //! Lookups follow the Magento download's match key (MAPPINGS): an external id first,
 //! then the email of any contact, then the name, all without regard to case.
 
-mod download;
+pub(crate) mod download;
 mod query;
 mod write;
 
 pub use download::{
-    MappedAddress, MappedCustomer, download_customers, magento_source, map_customer,
-    save_downloaded, start_download,
+    MappedAddress, MappedCustomer, magento_source, map_customer, save_downloaded, start_download,
 };
 pub use query::{
     CustomerFilter, customer, customer_by_email, customer_by_external_id, customer_by_name,

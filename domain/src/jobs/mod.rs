@@ -2,8 +2,11 @@
 //! queue only carries the job's id. Every state change appends a `job.progress` event
 //! in the same transaction, which subscriptions replay.
 
+mod item_error;
+mod job;
 mod progress;
 mod reaper;
+mod registry;
 mod runner;
 mod store;
 
@@ -13,72 +16,38 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::wire_enum::wire_enum;
+
 pub use entities::enums::{JobItemOutcome, JobState};
+pub use item_error::{ItemError, ItemErrorCode};
+pub use job::{Earlier, Job};
+pub(crate) use job::{only_ids, retried_ids};
 pub use progress::{JobProgress, job_progress};
 pub use reaper::{ReaperConfig, reap_once, run_reaper};
 pub use runner::{
-    ItemError, ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, item_index, run_job,
+    ItemRecord, JobContext, JobFailure, RecordedItem, RunOutcome, item_index, run_handler, run_job,
 };
 pub use store::{
-    ItemResults, JobFilter, NewJob, cancel, enqueue, get, item_results, list, retry_failed,
+    ItemResults, JobFilter, Requested, cancel, enqueue_job, get, item_results, list, retry_failed,
 };
 
-/// Every kind of long work. The wire name is the GraphQL enum value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum JobKind {
-    StoreMetadataRefresh,
-    /// Download → Customers from one store.
-    CustomersDownload,
-    /// Download → Products from one store.
-    ProductsDownload,
-    /// Bulk listing: list-or-update, unlist or unlink a fixed set of SKUs.
-    ListingBulkApply,
-    /// "Update Quantities": push sync quantities to one store.
-    StockPush,
-    /// Magento's quantities taken as the ledger's opening balance.
-    StockImport,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::StoreMetadataRefresh => "STORE_METADATA_REFRESH",
-            JobKind::CustomersDownload => "CUSTOMERS_DOWNLOAD",
-            JobKind::ProductsDownload => "PRODUCTS_DOWNLOAD",
-            JobKind::ListingBulkApply => "LISTING_BULK_APPLY",
-            JobKind::StockPush => "STOCK_PUSH",
-            JobKind::StockImport => "STOCK_IMPORT",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "STORE_METADATA_REFRESH" => Some(JobKind::StoreMetadataRefresh),
-            "CUSTOMERS_DOWNLOAD" => Some(JobKind::CustomersDownload),
-            "PRODUCTS_DOWNLOAD" => Some(JobKind::ProductsDownload),
-            "LISTING_BULK_APPLY" => Some(JobKind::ListingBulkApply),
-            "STOCK_PUSH" => Some(JobKind::StockPush),
-            "STOCK_IMPORT" => Some(JobKind::StockImport),
-            _ => None,
-        }
-    }
-
-    pub fn max_attempts(self) -> i32 {
-        match self {
-            JobKind::StoreMetadataRefresh => 5,
-            // Idempotent: a retry updates in place what an earlier attempt saved.
-            JobKind::CustomersDownload => 5,
-            // Matched by SKU and written only when changed: a retry redoes nothing.
-            JobKind::ProductsDownload => 5,
-            // Each item is recorded once; a retry skips items already recorded.
-            JobKind::ListingBulkApply => 5,
-            // Absolute quantities: pushing twice is harmless.
-            JobKind::StockPush => 5,
-            // Each product's change is recorded with its item in one transaction; a
-            // retry skips recorded items and sets the rest to an absolute quantity.
-            JobKind::StockImport => 5,
-        }
+wire_enum! {
+    /// Every kind of long work. The wire name is the GraphQL enum value; each kind is
+    /// one [`Job`] type in the registry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum JobKind {
+        StoreMetadataRefresh => "STORE_METADATA_REFRESH",
+        /// Download → Customers from one store.
+        CustomersDownload => "CUSTOMERS_DOWNLOAD",
+        /// Download → Products from one store.
+        ProductsDownload => "PRODUCTS_DOWNLOAD",
+        /// Bulk listing: list-or-update, unlist or unlink a fixed set of SKUs.
+        ListingBulkApply => "LISTING_BULK_APPLY",
+        /// "Update Quantities": push sync quantities to one store.
+        StockPush => "STOCK_PUSH",
+        /// Magento's quantities taken as the ledger's opening balance.
+        StockImport => "STOCK_IMPORT",
     }
 }
 
@@ -125,15 +94,8 @@ mod tests {
 
     #[test]
     fn job_kinds_round_trip_their_wire_names() {
-        for kind in [
-            JobKind::StoreMetadataRefresh,
-            JobKind::CustomersDownload,
-            JobKind::ProductsDownload,
-            JobKind::ListingBulkApply,
-            JobKind::StockPush,
-            JobKind::StockImport,
-        ] {
-            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(*kind));
         }
         assert_eq!(JobKind::parse("NOPE"), None);
     }

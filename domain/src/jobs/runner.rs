@@ -17,12 +17,12 @@ use uuid::Uuid;
 use entities::enums::{JobItemOutcome, JobState};
 use entities::job;
 
+use super::item_error::{ItemError, ItemErrorCode};
 use super::store::{progress_payload, transition};
-use super::{JobKind, Ticket, retry_delay};
+use super::{JobKind, Ticket, registry, retry_delay};
 use crate::Services;
-use crate::error::{DomainError, DomainResult, FieldError};
+use crate::error::{DomainError, DomainResult};
 use crate::events;
-use crate::stores;
 
 /// Why a handler stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +65,8 @@ pub struct ItemRecord {
     /// What the item is to the operator: a SKU, an order number…
     pub key: String,
     pub outcome: JobItemOutcome,
-    /// Error code and message of a failed or skipped item.
-    pub error: Option<(String, String)>,
+    /// Why a failed or skipped item is so (or a note on a succeeded one).
+    pub error: Option<ItemError>,
     /// How many of the things the operator counts (`processedCount`) this item stands
     /// for: 1 for a SKU or an order, a batch's size for a batch, 0 for a detail of
     /// something counted elsewhere (a SKU Magento refused within a pushed batch).
@@ -81,21 +81,16 @@ impl ItemRecord {
         } else {
             JobItemOutcome::Succeeded
         };
-        Self::with_outcome(
-            index,
-            key,
-            outcome,
-            error.map(|e| (e.code.to_owned(), e.message)),
-        )
+        Self::with_outcome(index, key, outcome, error)
     }
 
-    /// An item of one unit with any outcome, and the error code and message it carries
-    /// (a skipped item's reason, a note on a succeeded one).
+    /// An item of one unit with any outcome, and the error it carries (a skipped item's
+    /// reason, a note on a succeeded one).
     pub fn with_outcome(
         index: i32,
         key: String,
         outcome: JobItemOutcome,
-        error: Option<(String, String)>,
+        error: Option<ItemError>,
     ) -> Self {
         Self {
             index,
@@ -123,39 +118,11 @@ pub fn item_index(id: i64, what: &str) -> Result<i32, JobFailure> {
     })
 }
 
-/// Why one item of a job failed: a code for grouping and a message for the operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemError {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl ItemError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// An item the ledger refused: the first error's code, every error in the message.
-    pub fn refused(errors: &[FieldError]) -> Self {
-        Self {
-            code: errors.first().map_or("INVALID", |e| e.code.as_str()),
-            message: errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field.join("."), e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
-    }
-}
-
 /// An item as an earlier attempt recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedItem {
     pub key: String,
-    pub error_code: Option<String>,
+    pub error_code: Option<ItemErrorCode>,
 }
 
 /// What a handler sees: the claimed job and ways to report progress.
@@ -188,15 +155,10 @@ impl JobContext {
         index: i32,
         key: &str,
         outcome: JobItemOutcome,
-        error: Option<(&str, &str)>,
+        error: Option<ItemError>,
     ) -> DomainResult<()> {
         let txn = self.services.db.begin().await?;
-        let item = ItemRecord::with_outcome(
-            index,
-            key.to_owned(),
-            outcome,
-            error.map(|(code, message)| (code.to_owned(), message.to_owned())),
-        );
+        let item = ItemRecord::with_outcome(index, key.to_owned(), outcome, error);
         self.record_items(&txn, std::slice::from_ref(&item)).await?;
         txn.commit().await?;
         Ok(())
@@ -225,7 +187,7 @@ impl JobContext {
             .map(|i| {
                 i.error
                     .as_ref()
-                    .map_or_else(String::new, |(c, _)| c.clone())
+                    .map_or_else(String::new, |e| e.code.as_str().to_owned())
             })
             .collect();
         let messages: Vec<String> = items
@@ -233,7 +195,7 @@ impl JobContext {
             .map(|i| {
                 i.error
                     .as_ref()
-                    .map_or_else(String::new, |(_, m)| truncate(m, 2000))
+                    .map_or_else(String::new, |e| truncate(&e.message, 2000))
             })
             .collect();
         let inserted = txn
@@ -314,7 +276,10 @@ impl JobContext {
                     row.try_get::<i32>("", "item_index")?,
                     RecordedItem {
                         key: row.try_get("", "item_key")?,
-                        error_code: row.try_get("", "error_code")?,
+                        error_code: row
+                            .try_get::<Option<String>>("", "error_code")?
+                            .as_deref()
+                            .and_then(ItemErrorCode::parse),
                     },
                 ))
             })
@@ -453,18 +418,7 @@ pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutco
         services: services.clone(),
         job: job.clone(),
     };
-    let result = match JobKind::parse(&job.kind) {
-        Some(JobKind::StoreMetadataRefresh) => stores::refresh_metadata(&ctx).await,
-        Some(JobKind::CustomersDownload) => crate::customers::download_customers(&ctx).await,
-        Some(JobKind::ProductsDownload) => crate::listing::download::download_products(&ctx).await,
-        Some(JobKind::ListingBulkApply) => crate::listing::bulk::apply_bulk(&ctx).await,
-        Some(JobKind::StockPush) => crate::listing::stock_sync::push_job(&ctx).await,
-        Some(JobKind::StockImport) => crate::listing::stock_import::import_job(&ctx).await,
-        None => Err(JobFailure::Permanent(format!(
-            "unknown job kind {}",
-            job.kind
-        ))),
-    };
+    let result = run_handler(&ctx).await;
     heartbeat.abort();
 
     match result {
@@ -508,6 +462,17 @@ pub async fn run_job(services: &Services, job_id: Uuid) -> DomainResult<RunOutco
             .await?;
             Ok(RunOutcome::Finished(JobState::Failed))
         }
+    }
+}
+
+/// Runs the claimed job's handler once: its type found by kind, its arguments decoded.
+pub async fn run_handler(ctx: &JobContext) -> Result<(), JobFailure> {
+    match JobKind::parse(&ctx.job.kind).and_then(registry::job_type) {
+        Some(job_type) => (job_type.run)(ctx).await,
+        None => Err(JobFailure::Permanent(format!(
+            "unknown job kind {}",
+            ctx.job.kind
+        ))),
     }
 }
 

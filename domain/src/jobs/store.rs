@@ -10,20 +10,65 @@ use uuid::Uuid;
 use entities::enums::{JobItemOutcome, JobState};
 use entities::{job, job_item};
 
-use super::{JobKind, Ticket};
+use super::item_error::ItemErrorCode;
+use super::job::{Earlier, Job};
+use super::runner::RecordedItem;
+use super::{JobKind, Ticket, registry};
 use crate::Services;
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::events;
 use crate::page::{Page, PageRequest};
 
+/// Who asked for a job, for which organisation, and the key that makes asking twice
+/// start it once.
 #[derive(Debug, Clone)]
-pub struct NewJob {
+pub struct Requested {
     pub org_id: Uuid,
-    pub store_id: Option<Uuid>,
-    pub kind: JobKind,
-    pub args: serde_json::Value,
     pub requested_by: Option<Uuid>,
     pub idempotency_key: Option<String>,
+}
+
+impl Requested {
+    pub fn by(principal: &crate::auth::Principal) -> Self {
+        Self {
+            org_id: principal.org_id,
+            requested_by: Some(principal.api_key_id),
+            idempotency_key: None,
+        }
+    }
+}
+
+/// A job row about to be written.
+#[derive(Debug, Clone)]
+struct NewJob {
+    requested: Requested,
+    store_id: Option<Uuid>,
+    kind: JobKind,
+    max_attempts: i32,
+    args: serde_json::Value,
+    retry_of: Option<Uuid>,
+}
+
+/// Records a job of type `J` and queues it (see [`enqueue`]).
+pub async fn enqueue_job<J: Job>(
+    services: &Services,
+    requested: Requested,
+    job: &J,
+) -> DomainResult<job::Model> {
+    let args = serde_json::to_value(job)
+        .map_err(|e| DomainError::Queue(format!("{} arguments: {e}", J::KIND.as_str())))?;
+    enqueue(
+        services,
+        NewJob {
+            requested,
+            store_id: job.store_id(),
+            kind: J::KIND,
+            max_attempts: J::MAX_ATTEMPTS,
+            args,
+            retry_of: None,
+        },
+    )
+    .await
 }
 
 /// Applies a guarded update to one job (its filters say from which state) and appends
@@ -68,13 +113,13 @@ pub(crate) fn progress_payload(job: &job::Model) -> serde_json::Value {
 /// Records the job (Postgres is the truth), then hands its id to the queue. A push
 /// that fails leaves a `queued` row the reaper re-enqueues, so nothing is lost.
 /// The same idempotency key returns the job it first created.
-pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Model> {
+async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Model> {
     let task_id = services.queue.new_task_id();
     let now = Utc::now();
     let txn = services.db.begin().await?;
     let inserted = job::ActiveModel {
         id: Set(Uuid::new_v4()),
-        org_id: Set(new.org_id),
+        org_id: Set(new.requested.org_id),
         store_id: Set(new.store_id),
         kind: Set(new.kind.as_str().to_owned()),
         state: Set(JobState::Queued),
@@ -83,10 +128,10 @@ pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Mode
         processed_count: Set(0),
         failed_count: Set(0),
         args: Set(new.args.clone()),
-        requested_by: Set(new.requested_by),
-        idempotency_key: Set(new.idempotency_key.clone()),
+        requested_by: Set(new.requested.requested_by),
+        idempotency_key: Set(new.requested.idempotency_key.clone()),
         attempts: Set(0),
-        max_attempts: Set(new.kind.max_attempts()),
+        max_attempts: Set(new.max_attempts),
         cancel_requested: Set(false),
         last_error: Set(None),
         task_id: Set(task_id.clone()),
@@ -96,7 +141,7 @@ pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Mode
         updated_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
-        retry_of: Set(None),
+        retry_of: Set(new.retry_of),
     }
     .insert(&txn)
     .await;
@@ -105,9 +150,9 @@ pub async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Mode
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
             return job::Entity::find()
-                .filter(job::Column::OrgId.eq(new.org_id))
+                .filter(job::Column::OrgId.eq(new.requested.org_id))
                 .filter(job::Column::Kind.eq(new.kind.as_str()))
-                .filter(job::Column::IdempotencyKey.eq(new.idempotency_key))
+                .filter(job::Column::IdempotencyKey.eq(new.requested.idempotency_key))
                 .one(&services.db)
                 .await?
                 .ok_or(DomainError::NotFound { entity: "job" });
@@ -255,7 +300,9 @@ pub async fn cancel(services: &Services, org_id: Uuid, id: Uuid) -> DomainResult
     Ok(updated)
 }
 
-/// Starts the same work again as a new job, linked to the one it retries.
+/// Starts a new job, linked to the one it retries, that redoes what failed there: its
+/// failed items for a job with items (and what it never reached, if it stopped
+/// midway), all of it for a job without.
 pub async fn retry_failed(
     services: &Services,
     org_id: Uuid,
@@ -274,19 +321,48 @@ pub async fn retry_failed(
         ));
     }
     let kind = JobKind::parse(&job.kind).ok_or(DomainError::NotFound { entity: "job kind" })?;
-    let mut args = job.args.clone();
-    if let Some(map) = args.as_object_mut() {
-        map.insert("retryOf".into(), json!(job.id));
+    let job_type = registry::job_type(kind).ok_or(DomainError::NotFound { entity: "job kind" })?;
+    let mut failed = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for item in job_item::Entity::find()
+        .filter(job_item::Column::JobId.eq(job.id))
+        .order_by_asc(job_item::Column::ItemIndex)
+        .all(&services.db)
+        .await?
+    {
+        if item.outcome == JobItemOutcome::Failed {
+            failed.push((
+                item.item_index,
+                RecordedItem {
+                    key: item.item_key,
+                    error_code: item.error_code.as_deref().and_then(ItemErrorCode::parse),
+                },
+            ));
+        } else {
+            done.insert(item.item_index);
+        }
     }
+    let earlier = Earlier {
+        failed,
+        done,
+        // Finishing is what sets the phase to "done"; failing or a cancel does not.
+        ran_to_end: job.phase.as_deref() == Some("done"),
+    };
+    let args = (job_type.retry)(job.args.clone(), &earlier)
+        .map_err(|e| DomainError::Queue(format!("the job's arguments cannot be retried: {e}")))?;
     enqueue(
         services,
         NewJob {
-            org_id,
+            requested: Requested {
+                org_id,
+                requested_by,
+                idempotency_key: None,
+            },
             store_id: job.store_id,
             kind,
+            max_attempts: job_type.max_attempts,
             args,
-            requested_by,
-            idempotency_key: None,
+            retry_of: Some(job.id),
         },
     )
     .await

@@ -10,12 +10,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use entities::enums::JobItemOutcome;
-use entities::{job, job_item, listing};
+use entities::{job, listing};
 
 use super::buffer;
 use super::catalog::CatalogFilter;
@@ -23,7 +23,9 @@ use super::publish::{self, BufferChange, ListOptions, StoreSession};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{self, ItemError, JobContext, JobFailure, JobKind, NewJob};
+use crate::jobs::{
+    self, Earlier, ItemError, ItemErrorCode, Job, JobContext, JobFailure, JobKind, Requested,
+};
 use crate::products;
 use crate::stores;
 
@@ -54,10 +56,10 @@ pub struct BulkRequest {
     pub options: ListOptions,
 }
 
-/// What the job carries: the action, its options, and the fixed items.
+/// A bulk listing job: the action, its options, and the fixed items.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct BulkArgs {
+pub struct BulkListing {
     store_id: Uuid,
     action: BulkAction,
     attribute_set: Option<String>,
@@ -66,9 +68,34 @@ struct BulkArgs {
     buffer: BufferArg,
     /// `[product id, SKU at selection time]`, in item index order.
     items: Vec<(Uuid, String)>,
-    /// Set by `jobRetryFailed`: only the items that failed there are run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    retry_of: Option<Uuid>,
+}
+
+impl Job for BulkListing {
+    const KIND: JobKind = JobKind::ListingBulkApply;
+    // Each item is recorded once; a retry skips items already recorded.
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        apply_bulk(ctx, self).await
+    }
+
+    /// The items that failed or were never reached.
+    fn retry(self, earlier: &Earlier) -> Self {
+        let items = self
+            .items
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| {
+                i32::try_from(*index).is_ok_and(|index| !earlier.done.contains(&index))
+            })
+            .map(|(_, item)| item)
+            .collect();
+        Self { items, ..self }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +157,7 @@ pub async fn start_bulk(
             products::product_keys(db, org_id, &filter.for_store(request.store_id)).await?
         }
     };
-    let args = BulkArgs {
+    let job = BulkListing {
         store_id: request.store_id,
         action: request.action,
         attribute_set: request.options.attribute_set.clone(),
@@ -138,20 +165,8 @@ pub async fn start_bulk(
         stock_sync: request.options.stock_sync,
         buffer: request.options.buffer.into(),
         items,
-        retry_of: None,
     };
-    jobs::enqueue(
-        services,
-        NewJob {
-            org_id,
-            store_id: Some(request.store_id),
-            kind: JobKind::ListingBulkApply,
-            args: serde_json::json!(args),
-            requested_by: Some(principal.api_key_id),
-            idempotency_key: None,
-        },
-    )
-    .await
+    jobs::enqueue_job(services, Requested::by(principal), &job).await
 }
 
 /// Explicit SKUs, each of which must name a product (all unknown ones reported at once).
@@ -202,9 +217,7 @@ async fn by_skus(
 }
 
 /// The `LISTING_BULK_APPLY` handler.
-pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
-    let args: BulkArgs = serde_json::from_value(ctx.job.args.clone())
-        .map_err(|e| JobFailure::Permanent(format!("bulk listing arguments: {e}")))?;
+async fn apply_bulk(ctx: &JobContext, args: BulkListing) -> Result<(), JobFailure> {
     let db = &ctx.services.db;
     let session = StoreSession::open(&ctx.services, ctx.org_id(), args.store_id).await?;
     let options = ListOptions {
@@ -213,10 +226,6 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
         stock_sync: args.stock_sync,
         buffer: args.buffer.into(),
     };
-    let wanted = match args.retry_of {
-        Some(earlier) => Some(failed_indexes(db, earlier).await?),
-        None => None,
-    };
     // A retried attempt of this job goes on where the last one stopped.
     let done = ctx.recorded_items().await?;
     let selected: Vec<(i32, &(Uuid, String))> = args
@@ -224,7 +233,6 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
         .iter()
         .enumerate()
         .map(|(index, item)| (i32::try_from(index).unwrap_or(i32::MAX), item))
-        .filter(|(index, _)| wanted.as_ref().is_none_or(|w| w.contains(index)))
         .collect();
     let total = i32::try_from(selected.len()).unwrap_or(i32::MAX);
     ctx.set_phase(phase_name(args.action), Some(total)).await?;
@@ -254,18 +262,12 @@ pub async fn apply_bulk(ctx: &JobContext) -> Result<(), JobFailure> {
             Ok(None) => (JobItemOutcome::Succeeded, None),
             Ok(Some(reason)) => (
                 JobItemOutcome::Skipped,
-                Some(ItemError::new("NOT_LISTED", reason)),
+                Some(ItemError::new(ItemErrorCode::NotListed, reason)),
             ),
             // The store stopped answering: the job is retried and goes on here.
             Err(err) => (JobItemOutcome::Failed, Some(item_error(err)?)),
         };
-        ctx.record_item(
-            index,
-            sku,
-            outcome,
-            error.as_ref().map(|e| (e.code, e.message.as_str())),
-        )
-        .await?;
+        ctx.record_item(index, sku, outcome, error).await?;
     }
     Ok(())
 }
@@ -295,29 +297,14 @@ fn item_error(err: DomainError) -> Result<ItemError, JobFailure> {
     match err {
         DomainError::Invalid(errors) => Ok(ItemError::refused(&errors)),
         DomainError::NotFound { entity } => Ok(ItemError::new(
-            ErrorCode::NotFound.as_str(),
+            ItemErrorCode::NotFound,
             format!("the {entity} no longer exists"),
         )),
-        DomainError::Magento(m) if !m.is_retryable() => Ok(ItemError::new(
-            ErrorCode::MagentoError.as_str(),
-            m.to_string(),
-        )),
+        DomainError::Magento(m) if !m.is_retryable() => {
+            Ok(ItemError::new(ItemErrorCode::MagentoError, m.to_string()))
+        }
         other => Err(other.into()),
     }
-}
-
-/// The item indexes a finished job recorded as failed.
-async fn failed_indexes(db: &DatabaseConnection, job_id: Uuid) -> Result<HashSet<i32>, JobFailure> {
-    let rows: Vec<i32> = job_item::Entity::find()
-        .select_only()
-        .column(job_item::Column::ItemIndex)
-        .filter(job_item::Column::JobId.eq(job_id))
-        .filter(job_item::Column::Outcome.eq(JobItemOutcome::Failed))
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(|e| JobFailure::Transient(e.to_string()))?;
-    Ok(rows.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -339,13 +326,13 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_item_keeps_the_first_error_code() {
+    fn a_refused_item_keeps_the_first_error_code_and_names_no_api_path() {
         let err = DomainError::Invalid(vec![
             FieldError::new(&["input"], ErrorCode::DescriptionMissing, "no description"),
             FieldError::new(&["input"], ErrorCode::ImageMissing, "no image"),
         ]);
         let error = item_error(err).expect("an item error");
-        assert_eq!(error.code, "DESCRIPTION_MISSING");
-        assert_eq!(error.message, "input: no description; input: no image");
+        assert_eq!(error.code, ItemErrorCode::DescriptionMissing);
+        assert_eq!(error.message, "no description; no image");
     }
 }

@@ -39,6 +39,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use entities::{job, magento_store, product_family, tax_rule};
@@ -55,7 +56,10 @@ use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::{BindRefused, Binder};
 use crate::error::{DomainError, DomainResult};
-use crate::jobs::{self, ItemError, ItemRecord, JobContext, JobFailure, JobKind, RecordedItem};
+use crate::jobs::{
+    self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
+    RecordedItem, Requested,
+};
 use crate::products::{self, FamilyMembership, ProductDraft, bulk};
 use crate::stores;
 
@@ -72,19 +76,61 @@ pub async fn start_download(
     principal: &Principal,
     store_id: Uuid,
 ) -> DomainResult<job::Model> {
-    stores::start_store_job(services, principal, store_id, JobKind::ProductsDownload).await
+    stores::get(&services.db, principal.org_id, store_id).await?;
+    jobs::enqueue_job(
+        services,
+        Requested::by(principal),
+        &ProductsDownload {
+            store_id,
+            product_ids: None,
+        },
+    )
+    .await
+}
+
+/// Download → Products of one store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductsDownload {
+    pub store_id: Uuid,
+    /// Only these Magento products (a retry of the failed ones); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_ids: Option<Vec<i64>>,
+}
+
+impl Job for ProductsDownload {
+    const KIND: JobKind = JobKind::ProductsDownload;
+    // Matched by SKU and written only when changed: a retry redoes nothing.
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        download_products(ctx, self.product_ids.as_deref()).await
+    }
+
+    fn retry(self, earlier: &Earlier) -> Self {
+        Self {
+            product_ids: jobs::retried_ids(earlier),
+            ..self
+        }
+    }
 }
 
 impl From<MappingError> for ItemError {
     fn from(err: MappingError) -> Self {
         let code = match &err {
-            MappingError::MissingSku { .. } => "SKU_MISSING",
-            MappingError::MissingName { .. } => "NAME_MISSING",
-            MappingError::UnsupportedType { .. } => "UNSUPPORTED_TYPE",
-            MappingError::Negative { .. } | MappingError::InvalidTier { .. } => "OUT_OF_RANGE",
-            MappingError::OptionCount { .. } => "OPTIONS_UNSUPPORTED",
-            MappingError::OptionValues { .. } => "OPTION_VALUES_MISSING",
-            MappingError::VariantType { .. } => "VARIANT_NOT_SIMPLE",
+            MappingError::MissingSku { .. } => ItemErrorCode::SkuMissing,
+            MappingError::MissingName { .. } => ItemErrorCode::NameMissing,
+            MappingError::UnsupportedType { .. } => ItemErrorCode::UnsupportedType,
+            MappingError::Negative { .. } | MappingError::InvalidTier { .. } => {
+                ItemErrorCode::OutOfRange
+            }
+            MappingError::OptionCount { .. } => ItemErrorCode::OptionsUnsupported,
+            MappingError::OptionValues { .. } => ItemErrorCode::OptionValuesMissing,
+            MappingError::VariantType { .. } => ItemErrorCode::VariantNotSimple,
         };
         Self::new(code, err.to_string())
     }
@@ -167,7 +213,7 @@ impl SkuOwners {
     fn recorded(items: &HashMap<i32, RecordedItem>) -> Self {
         let mut owners = Self::default();
         for (index, item) in items {
-            if item.error_code.as_deref() != Some(DUPLICATE_SKU) {
+            if item.error_code != Some(ItemErrorCode::DuplicateSku) {
                 owners.claim(i64::from(*index), &item.key);
             }
         }
@@ -184,8 +230,6 @@ impl SkuOwners {
         (owner != id).then_some(owner)
     }
 }
-
-const DUPLICATE_SKU: &str = "DUPLICATE_SKU";
 
 /// What every page needs, looked up once per job.
 struct Context {
@@ -311,7 +355,7 @@ impl Context {
                 Ok(attribute) => attribute,
                 Err(why) => {
                     return Ok(Err(ItemError::new(
-                        "OPTION_VALUES_MISSING",
+                        ItemErrorCode::OptionValuesMissing,
                         format!(
                             "the attribute {} ({}) of option {} could not be read: {why}",
                             option.attribute_id, option.label, option.label
@@ -327,7 +371,7 @@ impl Context {
                 Some(label) if !label.is_empty() => values.push(label.to_owned()),
                 _ => {
                     return Ok(Err(ItemError::new(
-                        "OPTION_VALUES_MISSING",
+                        ItemErrorCode::OptionValuesMissing,
                         format!(
                             "Magento product {} (id {}): no {} value with a label (`{}` = \"{raw}\")",
                             child.sku.trim(),
@@ -443,7 +487,7 @@ async fn plan_page(
                                 key: child_of_page(child)
                                     .map_or_else(|| format!("product {child}"), item_key),
                                 error: Some(ItemError::new(
-                                    "PARENT_FAILED",
+                                    ItemErrorCode::ParentFailed,
                                     format!(
                                         "its configurable {} could not be downloaded: {}",
                                         key, err.message
@@ -481,7 +525,7 @@ async fn plan_page(
                             index: child_index,
                             key: format!("product {child_id}"),
                             error: Some(ItemError::new(
-                                "NOT_FOUND",
+                                ItemErrorCode::NotFound,
                                 format!(
                                     "Magento product id {child_id} was not found in the catalog"
                                 ),
@@ -537,7 +581,7 @@ async fn plan_page(
 
 fn duplicate(product: &Product, owner: i64) -> ItemError {
     ItemError::new(
-        DUPLICATE_SKU,
+        ItemErrorCode::DuplicateSku,
         format!(
             "Magento product id {} has the SKU {} of Magento product id {owner} (SKUs are compared without regard to case)",
             product.id,
@@ -587,7 +631,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             failed_families.insert(
                 sku_key,
                 ItemError::new(
-                    "ALREADY_EXISTS",
+                    ItemErrorCode::AlreadyExists,
                     format!("a product (not a family) has the SKU {}", draft.sku),
                 ),
             );
@@ -646,7 +690,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             failures.push((
                 at,
                 ItemError::new(
-                    "ALREADY_EXISTS",
+                    ItemErrorCode::AlreadyExists,
                     format!("a family has the SKU {}", planned.magento_sku),
                 ),
             ));
@@ -658,7 +702,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 failures.push((
                     at,
                     ItemError::new(
-                        "PARENT_FAILED",
+                        ItemErrorCode::ParentFailed,
                         format!("its family could not be saved: {}", err.message),
                     ),
                 ));
@@ -667,7 +711,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             let Some(found) = resolved.get(family_key) else {
                 failures.push((
                     at,
-                    ItemError::new("PARENT_FAILED", "its family could not be saved"),
+                    ItemError::new(ItemErrorCode::ParentFailed, "its family could not be saved"),
                 ));
                 continue;
             };
@@ -675,7 +719,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 failures.push((
                     at,
                     ItemError::new(
-                        "INVALID_COMBINATION",
+                        ItemErrorCode::InvalidCombination,
                         format!(
                             "another variant of {} has the option values {}",
                             found.sku,
@@ -775,7 +819,10 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                         None => {
                             failures.push((
                                 *at,
-                                ItemError::new("PARENT_FAILED", "its family could not be saved"),
+                                ItemError::new(
+                                    ItemErrorCode::ParentFailed,
+                                    "its family could not be saved",
+                                ),
                             ));
                             continue;
                         }
@@ -863,15 +910,13 @@ async fn link_listings<C: ConnectionTrait>(
         .zip(written)
         .map(|(item, written)| {
             let error = written.err().map(|refused| match refused {
-                BindRefused::RecordTaken { external_id, .. } => ItemError::new(
-                    "ALREADY_LISTED",
+                BindRefused::RecordTaken { external_id, .. } => ItemError::new(ItemErrorCode::AlreadyListed,
                     format!(
                         "the product {} is already listed in this store as Magento product id {external_id}",
                         item.key
                     ),
                 ),
-                BindRefused::EntityTaken { external_id, .. } => ItemError::new(
-                    "ALREADY_LISTED",
+                BindRefused::EntityTaken { external_id, .. } => ItemError::new(ItemErrorCode::AlreadyListed,
                     format!("Magento product id {external_id} is already linked to another product"),
                 ),
             });
@@ -914,7 +959,7 @@ impl Drop for Prefetch {
 /// The `PRODUCTS_DOWNLOAD` handler. Reads are retried by the client, then by the job (a
 /// transient failure); a retried attempt skips the items already recorded and finds
 /// everything else already saved, so it writes nothing twice.
-pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
+async fn download_products(ctx: &JobContext, only: Option<&[i64]>) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
     let client = client.with_page_size(PAGE_SIZE);
     ctx.set_phase("reading the store's categories and settings", None)
@@ -927,7 +972,7 @@ pub async fn download_products(ctx: &JobContext) -> Result<(), JobFailure> {
     let mut owners = SkuOwners::recorded(&recorded);
     let done: HashSet<i32> = recorded.into_keys().collect();
 
-    let full = criteria();
+    let full = jobs::only_ids(criteria(), only);
     let fetch = |page: u32| {
         let (client, criteria) = (client.clone(), full.clone());
         Prefetch(tokio::spawn(async move {
@@ -997,11 +1042,11 @@ mod tests {
             sku: "G-1".into(),
             type_id: "grouped".into(),
         });
-        assert_eq!(err.code, "UNSUPPORTED_TYPE");
+        assert_eq!(err.code, ItemErrorCode::UnsupportedType);
         assert!(err.message.contains("grouped"), "{}", err.message);
         assert_eq!(
             ItemError::from(MappingError::MissingSku { id: 3 }).code,
-            "SKU_MISSING"
+            ItemErrorCode::SkuMissing
         );
     }
 
@@ -1028,7 +1073,7 @@ mod tests {
                 7,
                 RecordedItem {
                     key: "Mug".into(),
-                    error_code: Some(DUPLICATE_SKU.into()),
+                    error_code: Some(ItemErrorCode::DuplicateSku),
                 },
             ),
         ]);

@@ -37,8 +37,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use entities::enums::{JobItemOutcome, MovementKind};
@@ -50,7 +49,10 @@ use super::stock_sync::{self, HAS_OWN_STOCK};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult};
-use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind, item_index};
+use crate::jobs::{
+    self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
+    Requested, item_index,
+};
 use crate::stock::{self, Cause, Movement};
 use crate::stores;
 
@@ -85,26 +87,57 @@ pub async fn start_import(
             .await?,
         ),
     };
-    let mut args = serde_json::Map::new();
-    args.insert("skus".to_owned(), json!(skus));
-    args.insert("overwrite".to_owned(), json!(overwrite));
-    stores::enqueue_store_job(services, principal, store_id, JobKind::StockImport, args).await
+    jobs::enqueue_job(
+        services,
+        Requested::by(principal),
+        &StockImport {
+            store_id,
+            skus,
+            overwrite,
+        },
+    )
+    .await
 }
 
-#[derive(Deserialize)]
-struct ImportArgs {
+/// Magento's quantities of one store as the ledger's: the named SKUs, or every listed
+/// one; `overwrite` also sets products that already have stock movements.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockImport {
+    pub store_id: Uuid,
     #[serde(default)]
-    skus: Option<Vec<String>>,
+    pub skus: Option<Vec<String>>,
     #[serde(default)]
-    overwrite: bool,
+    pub overwrite: bool,
+}
+
+impl Job for StockImport {
+    const KIND: JobKind = JobKind::StockImport;
+    // Each product's change is recorded with its item in one transaction; a retry skips
+    // recorded items and sets the rest to an absolute quantity.
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        import_job(ctx, self).await
+    }
+
+    /// The SKUs that failed; all of it again when the import stopped midway.
+    fn retry(self, earlier: &Earlier) -> Self {
+        Self {
+            skus: earlier.failed_keys_or(self.skus.clone()),
+            ..self
+        }
+    }
 }
 
 /// The `STOCK_IMPORT` job. A store that stops answering fails the attempt (retried with
 /// backoff; recorded items are skipped then).
-pub async fn import_job(ctx: &JobContext) -> Result<(), JobFailure> {
+async fn import_job(ctx: &JobContext, args: StockImport) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
-    let args: ImportArgs = serde_json::from_value(ctx.job.args.clone())
-        .map_err(|e| JobFailure::Permanent(format!("unreadable job arguments: {e}")))?;
     let db = &ctx.services.db;
     let listed = listed_products(db, &store, args.skus.as_deref()).await?;
     ctx.set_phase(
@@ -184,12 +217,12 @@ async fn listed_products(
         let read = |column: &str| row.try_get::<bool>("", column).map_err(DomainError::from);
         let no_stock = if !read("stock_product")? {
             Some(ItemError::new(
-                "NOT_A_STOCK_PRODUCT",
+                ItemErrorCode::NotAStockProduct,
                 "a service or gift card has no stock",
             ))
         } else if !read("own_stock")? {
             Some(ItemError::new(
-                "NO_STOCK_OF_ITS_OWN",
+                ItemErrorCode::NoStockOfItsOwn,
                 "a configurable, bundle or grouped product's stock is its children's",
             ))
         } else {
@@ -358,7 +391,7 @@ enum Decision {
     /// Set on hand at these locations; notes for the item.
     Set {
         levels: Vec<Level>,
-        notes: Vec<(&'static str, String)>,
+        notes: Vec<(ItemErrorCode, String)>,
     },
 }
 
@@ -375,7 +408,7 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
             listed.index,
             listed.sku.clone(),
             JobItemOutcome::Skipped,
-            Some((error.code.to_owned(), error.message)),
+            Some(error),
         ))
     };
     if let Some(reason) = &listed.no_stock {
@@ -383,7 +416,7 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
     }
     if moved.contains(&listed.product_id) {
         return skipped(ItemError::new(
-            "HAS_STOCK_MOVEMENTS",
+            ItemErrorCode::HasStockMovements,
             "the product already has stock movements here; import with overwrite to set it to Magento's quantity",
         ));
     }
@@ -393,14 +426,14 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
             return Decision::Record(ItemRecord::new(
                 listed.index,
                 listed.sku.clone(),
-                Some(ItemError::new("MAGENTO_ERROR", reason.clone())),
+                Some(ItemError::new(ItemErrorCode::MagentoError, reason.clone())),
             ));
         }
         None => &[],
     };
     if held.is_empty() {
         return skipped(ItemError::new(
-            "NO_MAGENTO_STOCK",
+            ItemErrorCode::NoMagentoStock,
             "Magento keeps no stock for this SKU",
         ));
     }
@@ -410,7 +443,7 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
         let quantity = quantity.normalize();
         let Some(location) = plan.location_of(source.as_deref()) else {
             notes.push((
-                "SOURCE_NOT_MAPPED",
+                ItemErrorCode::SourceNotMapped,
                 format!(
                     "source {} ({quantity}) is not mapped to a location; not imported",
                     source.as_deref().unwrap_or_default()
@@ -420,7 +453,7 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
         };
         if quantity < Decimal::ZERO {
             notes.push((
-                "NEGATIVE_IN_MAGENTO",
+                ItemErrorCode::NegativeInMagento,
                 format!(
                     "Magento shows {quantity} at {}; imported as 0 (on hand is never below zero)",
                     source_label(source.as_deref())
@@ -435,7 +468,10 @@ fn decide(listed: &Listed, reading: &Reading, moved: &HashSet<Uuid>, plan: &Plan
     }
     if levels.is_empty() {
         let message = notes.into_iter().map(|(_, m)| m).collect::<Vec<_>>();
-        return skipped(ItemError::new("SOURCE_NOT_MAPPED", message.join("; ")));
+        return skipped(ItemError::new(
+            ItemErrorCode::SourceNotMapped,
+            message.join("; "),
+        ));
     }
     Decision::Set { levels, notes }
 }
@@ -519,10 +555,10 @@ async fn import_batch(
 }
 
 /// An item's notes as its code (the first note's) and message (all of them).
-fn joined(notes: Vec<(&'static str, String)>) -> Option<(String, String)> {
+fn joined(notes: Vec<(ItemErrorCode, String)>) -> Option<ItemError> {
     let code = notes.first()?.0;
     let message = notes.into_iter().map(|(_, m)| m).collect::<Vec<_>>();
-    Some((code.to_owned(), message.join("; ")))
+    Some(ItemError::new(code, message.join("; ")))
 }
 
 /// The batch's products that have any stock movement.

@@ -40,8 +40,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use entities::enums::StockMode;
@@ -53,7 +52,10 @@ use super::push::{PushPolicy, StockUpdate};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{ItemError, ItemRecord, JobContext, JobFailure, JobKind};
+use crate::jobs::{
+    self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
+    Requested,
+};
 use crate::stores;
 
 pub use watch::{StockWatchConfig, run_stock_watch};
@@ -687,9 +689,12 @@ pub async fn start_push(
             .await?,
         ),
     };
-    let mut args = serde_json::Map::new();
-    args.insert("skus".to_owned(), json!(skus));
-    stores::enqueue_store_job(services, principal, store_id, JobKind::StockPush, args).await
+    jobs::enqueue_job(
+        services,
+        Requested::by(principal),
+        &StockPush { store_id, skus },
+    )
+    .await
 }
 
 /// The named SKUs, trimmed and without repeats; each must be a listing of the store.
@@ -773,10 +778,35 @@ pub(crate) async fn listing_products(
     Ok(products)
 }
 
-#[derive(Deserialize)]
-struct PushArgs {
+/// "Update Quantities" of one store: the named SKUs, or every listed, stock-synced one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockPush {
+    pub store_id: Uuid,
     #[serde(default)]
-    skus: Option<Vec<String>>,
+    pub skus: Option<Vec<String>>,
+}
+
+impl Job for StockPush {
+    const KIND: JobKind = JobKind::StockPush;
+    // Absolute quantities: pushing twice is harmless.
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        push_job(ctx, self).await
+    }
+
+    /// The SKUs Magento refused; all of it again when the push stopped midway.
+    fn retry(self, earlier: &Earlier) -> Self {
+        Self {
+            skus: earlier.failed_keys_or(self.skus.clone()),
+            ..self
+        }
+    }
 }
 
 /// How many products one job item covers: the job reports progress per batch, and a
@@ -788,10 +818,8 @@ const JOB_BATCH: usize = 5_000;
 /// one failed item per SKU Magento refused names it (counted within its batch). An
 /// unreachable store fails the attempt (retried with backoff); what was accepted stays
 /// recorded, and a retried attempt counts no batch twice.
-pub async fn push_job(ctx: &JobContext) -> Result<(), JobFailure> {
+async fn push_job(ctx: &JobContext, args: StockPush) -> Result<(), JobFailure> {
     let (store, client) = stores::store_of_job(ctx).await?;
-    let args: PushArgs = serde_json::from_value(ctx.job.args.clone())
-        .map_err(|e| JobFailure::Permanent(format!("unreadable job arguments: {e}")))?;
     let db = &ctx.services.db;
     let products: Vec<Uuid> = match &args.skus {
         Some(skus) => {
@@ -840,7 +868,7 @@ pub async fn push_job(ctx: &JobContext) -> Result<(), JobFailure> {
                 ItemRecord::new(
                     failures,
                     sku,
-                    Some(ItemError::new(ErrorCode::MagentoError.as_str(), reason)),
+                    Some(ItemError::new(ItemErrorCode::MagentoError, reason)),
                 )
                 .counting(0),
             );
@@ -917,8 +945,10 @@ mod tests {
     use super::*;
 
     fn source(code: &str, enabled: bool) -> dto::Source {
-        serde_json::from_value(json!({"source_code": code, "name": code, "enabled": enabled}))
-            .expect("a source")
+        serde_json::from_value(
+            serde_json::json!({"source_code": code, "name": code, "enabled": enabled}),
+        )
+        .expect("a source")
     }
 
     #[test]

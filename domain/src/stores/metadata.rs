@@ -9,7 +9,9 @@ use entities::magento_store;
 use magento::dto;
 
 use crate::error::DomainError;
-use crate::jobs::{JobContext, JobFailure};
+use uuid::Uuid;
+
+use crate::jobs::{Earlier, ItemError, Job, JobContext, JobFailure, JobKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -61,7 +63,39 @@ const PAYMENT_METHOD_LOOKBACK_DAYS: i64 = 365;
 
 /// Reads each kind of metadata as one job item, so one failing endpoint (say, a
 /// missing ACL resource) is reported on its own and the rest is still cached.
-pub async fn refresh_metadata(ctx: &JobContext) -> Result<(), JobFailure> {
+/// Reads what a store's settings and mappings choose from (store views, attribute sets,
+/// tax rates, payment methods, sources…) into the store's cached metadata.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataRefresh {
+    pub store_id: Uuid,
+    /// Only these steps (a retry of the failed ones); every step when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<String>>,
+}
+
+impl Job for MetadataRefresh {
+    const KIND: JobKind = JobKind::StoreMetadataRefresh;
+    const MAX_ATTEMPTS: i32 = 5;
+
+    fn store_id(&self) -> Option<Uuid> {
+        Some(self.store_id)
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobFailure> {
+        refresh_metadata(ctx, self.steps.as_deref()).await
+    }
+
+    /// The steps that failed; every step when the refresh stopped midway.
+    fn retry(self, earlier: &Earlier) -> Self {
+        Self {
+            steps: earlier.failed_keys_or(self.steps.clone()),
+            ..self
+        }
+    }
+}
+
+async fn refresh_metadata(ctx: &JobContext, only: Option<&[String]>) -> Result<(), JobFailure> {
     let (store, client) = super::store_of_job(ctx).await?;
     let mut metadata = super::metadata_of(&store);
     let mut stock_mode = store.stock_mode;
@@ -75,11 +109,16 @@ pub async fn refresh_metadata(ctx: &JobContext) -> Result<(), JobFailure> {
         "payment_methods",
         "sources",
     ];
-    ctx.set_phase("reading store metadata", Some(STEPS.len() as i32))
+    let wanted = |step: &str| only.is_none_or(|only| only.iter().any(|s| s == step));
+    let total = STEPS.iter().filter(|s| wanted(s)).count();
+    ctx.set_phase("reading store metadata", Some(total as i32))
         .await?;
     let mut transient = None;
 
     for (index, step) in STEPS.iter().enumerate() {
+        if !wanted(step) {
+            continue;
+        }
         ctx.check_cancelled().await?;
         let result = match *step {
             "store_configs" => client
@@ -139,7 +178,7 @@ pub async fn refresh_metadata(ctx: &JobContext) -> Result<(), JobFailure> {
                     index as i32,
                     step,
                     JobItemOutcome::Failed,
-                    Some((err.code(), &err.to_string())),
+                    Some(ItemError::magento(&err)),
                 )
                 .await?
             }

@@ -3,7 +3,7 @@
 //! disconnecting.
 
 mod mappings;
-mod metadata;
+pub(crate) mod metadata;
 
 use chrono::Utc;
 use sea_orm::{
@@ -22,12 +22,12 @@ pub use mappings::{
     payment_account_mappings, set_location_mappings, set_payment_account_mappings,
     set_tax_rule_mappings, tax_mapping_complete, tax_rule_mappings,
 };
-pub use metadata::{StoreMetadata, refresh_metadata, remember_sources};
+pub use metadata::{MetadataRefresh, StoreMetadata, remember_sources};
 
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::jobs::{self, JobKind, NewJob};
+use crate::jobs::{self, Requested};
 use crate::listing::stock_import::overwrite_warning;
 pub use crate::listing::stock_import::{UserWarning, WarningCode};
 use crate::reference;
@@ -257,15 +257,12 @@ pub async fn refresh(
     store_id: Uuid,
 ) -> DomainResult<entities::job::Model> {
     get(&services.db, principal.org_id, store_id).await?;
-    jobs::enqueue(
+    jobs::enqueue_job(
         services,
-        NewJob {
-            org_id: principal.org_id,
-            store_id: Some(store_id),
-            kind: JobKind::StoreMetadataRefresh,
-            args: json!({ "storeId": store_id }),
-            requested_by: Some(principal.api_key_id),
-            idempotency_key: None,
+        Requested::by(principal),
+        &MetadataRefresh {
+            store_id,
+            steps: None,
         },
     )
     .await
@@ -330,42 +327,6 @@ pub(crate) fn client_with(
         access_token_secret: open(SECRET_FIELDS[3], &store.access_token_secret_enc)?,
     };
     Ok(MagentoClient::new(&store.base_url, credentials, options)?)
-}
-
-/// Starts a job of `kind` on a store of the caller's organisation (its arguments name
-/// the store; the handler finds it with [`store_of_job`]).
-pub async fn start_store_job(
-    services: &Services,
-    principal: &crate::auth::Principal,
-    store_id: Uuid,
-    kind: crate::jobs::JobKind,
-) -> DomainResult<entities::job::Model> {
-    get(&services.db, principal.org_id, store_id).await?;
-    enqueue_store_job(services, principal, store_id, kind, serde_json::Map::new()).await
-}
-
-/// Enqueues a job of `kind` on a store the caller has checked, its arguments naming the
-/// store besides `args`.
-pub(crate) async fn enqueue_store_job(
-    services: &Services,
-    principal: &crate::auth::Principal,
-    store_id: Uuid,
-    kind: crate::jobs::JobKind,
-    mut args: serde_json::Map<String, serde_json::Value>,
-) -> DomainResult<entities::job::Model> {
-    args.insert("storeId".to_owned(), serde_json::json!(store_id));
-    crate::jobs::enqueue(
-        services,
-        crate::jobs::NewJob {
-            org_id: principal.org_id,
-            store_id: Some(store_id),
-            kind,
-            args: serde_json::Value::Object(args),
-            requested_by: Some(principal.api_key_id),
-            idempotency_key: None,
-        },
-    )
-    .await
 }
 
 /// The store a store job works on, and a client for it. A store disconnected since the
