@@ -13,16 +13,13 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     Statement, TransactionTrait,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use entities::enums::{MovementKind, ProductKind};
 use entities::{location, product, stock_level};
 
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
-use crate::events;
-
-pub const STOCK_CHANGED: &str = "stock.changed";
+use crate::events::{self, DomainEvent, StockChange, StockChanged};
 
 /// One change to one level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,17 +116,17 @@ pub async fn apply<C: ConnectionTrait>(
         );
     }
     if !after.is_empty() {
-        let changes: Vec<_> = after
+        let changes = after
             .keys()
-            .map(|(product, location)| json!({ "productId": product, "locationId": location }))
+            .map(|&(product_id, location_id)| StockChange {
+                product_id,
+                location_id,
+            })
             .collect();
         events::append(
             db,
-            org_id,
-            None,
-            None,
-            STOCK_CHANGED,
-            json!({ "changes": changes }),
+            events::Scope::org(org_id),
+            &DomainEvent::StockChanged(StockChanged { changes }),
         )
         .await?;
     }

@@ -2,6 +2,8 @@
 
 mod common;
 
+use domain::events::DomainEvent;
+
 use common::{TestDb, qty};
 use domain::entities::enums::{
     ChargeKind, OrderStatus, ProductKind, SaleInvoiceStatus, StageStatus,
@@ -71,6 +73,37 @@ impl Shop {
             .await
             .expect("authorised");
         sale.sale.id
+    }
+}
+
+impl Shop {
+    /// The sale's lifecycle events, oldest first.
+    async fn sale_events(&self, sale: Uuid) -> Vec<DomainEvent> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        domain::entities::event::Entity::find()
+            .filter(domain::entities::event::Column::OrgId.eq(self.t.org_id))
+            .filter(domain::entities::event::Column::Kind.starts_with("sale."))
+            .order_by_asc(domain::entities::event::Column::Id)
+            .all(&self.t.db)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| DomainEvent::from_row(&e.kind, e.payload).expect("typed"))
+            .filter(|e| sale_of(e) == Some(sale))
+            .collect()
+    }
+}
+
+fn sale_of(event: &DomainEvent) -> Option<Uuid> {
+    match event {
+        DomainEvent::SaleCreated(s)
+        | DomainEvent::SaleAuthorised(s)
+        | DomainEvent::SaleVoided(s) => Some(s.sale_id),
+        DomainEvent::SalePicked(f) | DomainEvent::SalePacked(f) => Some(f.sale_id),
+        DomainEvent::SaleShipped(s) => Some(s.sale_id),
+        DomainEvent::InvoiceAuthorised(i) | DomainEvent::InvoicePaid(i) => Some(i.sale_id),
+        DomainEvent::CreditNoteAuthorised(c) => Some(c.sale_id),
+        _ => None,
     }
 }
 
@@ -338,6 +371,27 @@ async fn pack_needs_an_authorised_pick_and_ship_an_authorised_pack() {
     );
     assert_eq!(fulfilment.carrier_name.as_deref(), Some("UPS"));
     assert_eq!(fulfilment.tracking_numbers, serde_json::json!(["1Z999"]));
+    let lifecycle: Vec<&str> = s.sale_events(sale).await.iter().map(|e| e.kind()).collect();
+    assert_eq!(
+        lifecycle,
+        [
+            "sale.created",
+            "sale.authorised",
+            "sale.picked",
+            "sale.packed",
+            "sale.shipped"
+        ]
+    );
+    let Some(DomainEvent::SaleShipped(shipped)) = s.sale_events(sale).await.pop() else {
+        panic!("the last event is the shipment");
+    };
+    assert_eq!(shipped.fulfilment_id, fulfilment.id);
+    assert_eq!(shipped.carrier_name.as_deref(), Some("UPS"));
+    assert_eq!(
+        shipped.tracking_numbers,
+        ["1Z999"],
+        "what a shipment export sends"
+    );
     s.t.drop().await;
 }
 
@@ -685,6 +739,17 @@ async fn an_authorised_credit_note_restocks_at_the_chosen_location_and_records_i
             .expect("authorised");
     assert_eq!(authorised.credit_notes[0].refunds.len(), 1);
     assert_eq!(authorised.status(), sales::SaleStatus::Credited);
+    assert!(
+        s.sale_events(record.sale.id)
+            .await
+            .contains(&DomainEvent::CreditNoteAuthorised(
+                domain::events::CreditNoteRef {
+                    sale_id: record.sale.id,
+                    credit_note_id: note.credit_note.id,
+                }
+            )),
+        "the refund side's trigger is in the log"
+    );
     let back = stock::availability(&s.t.db, s.t.org_id, tee, Some(returns))
         .await
         .expect("read");

@@ -402,7 +402,7 @@ async fn every_stock_change_appends_one_event_naming_its_products_and_locations(
 
     let events = event::Entity::find()
         .filter(event::Column::OrgId.eq(t.org_id))
-        .filter(event::Column::Kind.eq(stock::STOCK_CHANGED))
+        .filter(event::Column::Kind.eq(domain::events::STOCK_CHANGED))
         .order_by_asc(event::Column::Id)
         .all(&t.db)
         .await

@@ -7,16 +7,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Statement};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use entities::enums::JobState;
 
 use crate::error::{DomainError, DomainResult};
-use crate::events::{self, EventHub, Notice};
+use crate::events::{self, DomainEvent, EventHub, Notice};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobProgress {
     #[serde(skip)]
@@ -70,7 +70,11 @@ async fn snapshot(
 }
 
 fn decode(event: entities::event::Model) -> Option<JobProgress> {
-    let mut progress: JobProgress = serde_json::from_value(event.payload).ok()?;
+    let DomainEvent::JobProgress(mut progress) =
+        DomainEvent::from_row(&event.kind, event.payload).ok()?
+    else {
+        return None;
+    };
     progress.cursor = event.id;
     progress.at = Some(event.created_at);
     Some(progress)

@@ -18,11 +18,10 @@ use entities::enums::{JobItemOutcome, JobState};
 use entities::job;
 
 use super::item_error::{ItemError, ItemErrorCode};
-use super::store::{progress_payload, transition};
+use super::store::{append_progress, transition};
 use super::{JobKind, Ticket, registry, retry_delay};
 use crate::Services;
 use crate::error::{DomainError, DomainResult};
-use crate::events;
 
 /// Why a handler stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -242,15 +241,7 @@ impl JobContext {
             .exec_with_returning(txn)
             .await?;
         if let Some(job) = updated.first() {
-            events::append(
-                txn,
-                job.org_id,
-                job.store_id,
-                Some(job.id),
-                "job.progress",
-                progress_payload(job),
-            )
-            .await?;
+            append_progress(txn, job).await?;
         }
         Ok(())
     }

@@ -1,10 +1,9 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use entities::enums::{JobItemOutcome, JobState};
@@ -12,11 +11,12 @@ use entities::{job, job_item};
 
 use super::item_error::ItemErrorCode;
 use super::job::{Earlier, Job};
+use super::progress::JobProgress;
 use super::runner::RecordedItem;
 use super::{JobKind, Ticket, registry};
 use crate::Services;
 use crate::error::{DomainError, DomainResult, ErrorCode};
-use crate::events;
+use crate::events::{self, DomainEvent};
 use crate::page::{Page, PageRequest};
 
 /// Who asked for a job, for which organisation, and the key that makes asking twice
@@ -87,27 +87,32 @@ pub(crate) async fn transition(
         txn.rollback().await?;
         return Ok(None);
     };
-    events::append(
-        &txn,
-        job.org_id,
-        job.store_id,
-        Some(job.id),
-        "job.progress",
-        progress_payload(&job),
-    )
-    .await?;
+    append_progress(&txn, &job).await?;
     txn.commit().await?;
     Ok(Some(job))
 }
 
-pub(crate) fn progress_payload(job: &job::Model) -> serde_json::Value {
-    json!({
-        "state": job.state,
-        "phase": job.phase,
-        "totalCount": job.total_count,
-        "processedCount": job.processed_count,
-        "failedCount": job.failed_count,
-    })
+/// Appends the job's `job.progress` event (its state, phase and counts as they are now).
+pub(crate) async fn append_progress<C: ConnectionTrait>(
+    db: &C,
+    job: &job::Model,
+) -> DomainResult<()> {
+    let progress = JobProgress {
+        cursor: 0,
+        state: job.state,
+        phase: job.phase.clone(),
+        total_count: job.total_count,
+        processed_count: job.processed_count,
+        failed_count: job.failed_count,
+        at: None,
+    };
+    let scope = events::Scope {
+        org_id: job.org_id,
+        store_id: job.store_id,
+        job_id: Some(job.id),
+    };
+    events::append(db, scope, &DomainEvent::JobProgress(progress)).await?;
+    Ok(())
 }
 
 /// Records the job (Postgres is the truth), then hands its id to the queue. A push
@@ -159,15 +164,7 @@ async fn enqueue(services: &Services, new: NewJob) -> DomainResult<job::Model> {
         }
         Err(err) => return Err(err.into()),
     };
-    events::append(
-        &txn,
-        job.org_id,
-        job.store_id,
-        Some(job.id),
-        "job.progress",
-        progress_payload(&job),
-    )
-    .await?;
+    append_progress(&txn, &job).await?;
     txn.commit().await?;
 
     let ticket = Ticket {
@@ -287,15 +284,7 @@ pub async fn cancel(services: &Services, org_id: Uuid, id: Uuid) -> DomainResult
         active.phase = Set(Some("cancelled before it started".into()));
     }
     let updated = active.update(&txn).await?;
-    events::append(
-        &txn,
-        updated.org_id,
-        updated.store_id,
-        Some(updated.id),
-        "job.progress",
-        progress_payload(&updated),
-    )
-    .await?;
+    append_progress(&txn, &updated).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -61,6 +61,7 @@ use super::stock_sync::{self, PushScope, PushTrigger};
 use crate::Services;
 use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::events::{self, DomainEvent, ListingLinked, ListingSettingsSaved, ListingUnlinked};
 use crate::products::{self, ProductRecord};
 use crate::stock::{self, Availability};
 use crate::stores::{self, StoreMetadata};
@@ -402,17 +403,14 @@ pub async fn save_settings(
             )
             .exec_with_returning(&txn)
             .await?;
-        crate::events::append(
+        events::append(
             &txn,
-            org_id,
-            Some(store.id),
-            None,
-            "listing.settings_saved",
-            json!({
-                "productId": product_id,
-                "stockSync": saved.stock_sync,
-                "productBufferEnabled": saved.product_buffer_enabled,
-                "productBuffer": saved.product_buffer,
+            events::Scope::store(org_id, store.id),
+            &DomainEvent::ListingSettingsSaved(ListingSettingsSaved {
+                product_id,
+                stock_sync: saved.stock_sync,
+                product_buffer_enabled: saved.product_buffer_enabled,
+                product_buffer: saved.product_buffer,
             }),
         )
         .await?;
@@ -863,28 +861,26 @@ async fn save_listings(
                 format!("Magento's product {}: {refused}", link.sku),
             )
         })?;
-        crate::events::append(
-            &txn,
-            session.org_id(),
-            Some(session.store.id),
-            None,
-            if is_listed(existing.as_ref()) {
-                "listing.updated"
-            } else {
-                "listing.listed"
-            },
-            json!({
-                "productId": product_id,
-                "magentoProductId": link.magento_id,
-                "magentoParentId": link.parent_id,
-                "sku": link.sku,
-            }),
-        )
-        .await?;
+        let linked = ListingLinked {
+            product_id,
+            magento_product_id: link.magento_id,
+            magento_parent_id: link.parent_id,
+            sku: link.sku.clone(),
+        };
+        let event = if is_listed(existing.as_ref()) {
+            DomainEvent::ListingUpdated(linked)
+        } else {
+            DomainEvent::ListingListed(linked)
+        };
+        events::append(&txn, store_scope(session), &event).await?;
         saved.push(model);
     }
     txn.commit().await?;
     Ok(saved)
+}
+
+fn store_scope(session: &StoreSession) -> events::Scope {
+    events::Scope::store(session.org_id(), session.store.id)
 }
 
 fn binder_of(session: &StoreSession) -> Binder {
@@ -1369,7 +1365,7 @@ pub async fn unlink(
             .await?
             .filter(|l| is_listed(Some(l)))
             .ok_or_else(|| not_listed(&["productId"]))?;
-        mark_unlinked(db, session, listing, "listing.unlinked").await
+        mark_unlinked(db, session, listing, DomainEvent::ListingUnlinked).await
     })
     .await
 }
@@ -1378,26 +1374,18 @@ async fn mark_unlinked(
     db: &DatabaseConnection,
     session: &StoreSession,
     listing: listing::Model,
-    event: &str,
+    event: fn(ListingUnlinked) -> DomainEvent,
 ) -> DomainResult<listing::Model> {
-    let payload = json!({
-        "productId": listing.product_id,
-        "magentoProductId": listing.magento_product_id,
-        "sku": listing.magento_sku,
+    let event = event(ListingUnlinked {
+        product_id: listing.product_id,
+        magento_product_id: listing.magento_product_id,
+        sku: listing.magento_sku.clone(),
     });
     let txn = db.begin().await?;
     let saved = link::unlink_product(&txn, binder_of(session), listing.product_id)
         .await?
         .ok_or(DomainError::NotFound { entity: "listing" })?;
-    crate::events::append(
-        &txn,
-        session.org_id(),
-        Some(session.store.id),
-        None,
-        event,
-        payload,
-    )
-    .await?;
+    events::append(&txn, store_scope(session), &event).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -1453,7 +1441,7 @@ async fn remove_locked(
                 .await?;
         }
     }
-    mark_unlinked(db, session, listing, "listing.removed").await
+    mark_unlinked(db, session, listing, DomainEvent::ListingRemoved).await
 }
 
 async fn delete_in_magento(client: &MagentoClient, sku: &str) -> DomainResult<()> {

@@ -24,6 +24,7 @@ use super::numbers;
 use super::order::stocked_products;
 use super::read::{SaleRecord, lock, record};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::events::{CreditNoteRef, DomainEvent};
 use crate::stock::{self, Cause, Movement};
 
 /// `stock_movements.reference_type` of restocks.
@@ -514,5 +515,11 @@ pub(crate) async fn authorise_credit_note_in<C: ConnectionTrait>(
     let mut active = note.into_active_model();
     active.status = Set(CreditNoteStatus::Authorised);
     active.authorised_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let note = active.update(db).await?;
+    let event = DomainEvent::CreditNoteAuthorised(CreditNoteRef {
+        sale_id: sale.id,
+        credit_note_id: note.id,
+    });
+    super::announce(db, sale, event).await?;
+    Ok(note)
 }

@@ -18,6 +18,7 @@ use entities::{sale, sale_fulfilment, sale_fulfilment_line, sale_line};
 use super::order::{cause, stocked_products};
 use super::read::{SaleRecord, lock, record};
 use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::events::{DomainEvent, FulfilmentRef, Shipped};
 use crate::stock::{self, Movement};
 
 fn refused(message: impl Into<String>) -> DomainError {
@@ -210,7 +211,10 @@ pub(crate) async fn authorise_pick_in<C: ConnectionTrait>(
     active.pick_status = Set(StageStatus::Authorised);
     active.pack_status = Set(StageStatus::Draft);
     active.picked_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let picked = active.update(db).await?;
+    let event = DomainEvent::SalePicked(fulfilment_ref(&picked));
+    super::announce(db, sale, event).await?;
+    Ok(picked)
 }
 
 /// The latest fulfilment whose `stage` is next: its previous stage authorised, this one
@@ -260,7 +264,17 @@ pub(crate) async fn authorise_pack_in<C: ConnectionTrait>(
     active.pack_status = Set(StageStatus::Authorised);
     active.ship_status = Set(StageStatus::Draft);
     active.packed_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let packed = active.update(db).await?;
+    let event = DomainEvent::SalePacked(fulfilment_ref(&packed));
+    super::announce(db, sale, event).await?;
+    Ok(packed)
+}
+
+fn fulfilment_ref(fulfilment: &sale_fulfilment::Model) -> FulfilmentRef {
+    FulfilmentRef {
+        sale_id: fulfilment.sale_id,
+        fulfilment_id: fulfilment.id,
+    }
 }
 
 /// How a shipment went out.
@@ -313,5 +327,14 @@ pub(crate) async fn authorise_ship_in<C: ConnectionTrait>(
         .filter(|c| !c.is_empty()));
     active.tracking_numbers = Set(serde_json::json!(tracking));
     active.shipped_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let shipped = active.update(db).await?;
+    let event = DomainEvent::SaleShipped(Shipped {
+        sale_id: sale.id,
+        fulfilment_id: shipped.id,
+        carrier_id: shipped.carrier_id,
+        carrier_name: shipped.carrier_name.clone(),
+        tracking_numbers: tracking,
+    });
+    super::announce(db, sale, event).await?;
+    Ok(shipped)
 }

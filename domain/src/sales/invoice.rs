@@ -18,6 +18,7 @@ use entities::{
 use super::numbers;
 use super::read::{SaleRecord, lock, record};
 use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::events::{DomainEvent, InvoiceRef};
 use crate::reference;
 
 fn refused(message: impl Into<String>) -> DomainError {
@@ -180,7 +181,13 @@ pub(crate) async fn authorise_invoice_in<C: ConnectionTrait>(
     let mut active = invoice.into_active_model();
     active.status = Set(SaleInvoiceStatus::Authorised);
     active.authorised_at = Set(Some(Utc::now()));
-    Ok(active.update(db).await?)
+    let invoice = active.update(db).await?;
+    let event = DomainEvent::InvoiceAuthorised(InvoiceRef {
+        sale_id: sale.id,
+        invoice_id: invoice.id,
+    });
+    super::announce(db, sale, event).await?;
+    Ok(invoice)
 }
 
 /// A payment received against the sale's authorised invoice.
@@ -270,7 +277,14 @@ pub async fn add_payment(
     if covered {
         active.status = Set(SaleInvoiceStatus::Paid);
     }
-    active.update(&txn).await?;
+    let invoice = active.update(&txn).await?;
+    if covered {
+        let event = DomainEvent::InvoicePaid(InvoiceRef {
+            sale_id: sale.id,
+            invoice_id: invoice.id,
+        });
+        super::announce(&txn, &sale, event).await?;
+    }
     let record = record(&txn, sale).await?;
     txn.commit().await?;
     Ok(record)

@@ -33,6 +33,27 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use entities::enums::ChargeKind;
+use entities::sale;
+
+use crate::error::DomainResult;
+use crate::events::{self, DomainEvent, SaleRef};
+
+/// Appends a sale's lifecycle event in the transaction that made the change.
+pub(crate) async fn announce<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    sale: &sale::Model,
+    event: DomainEvent,
+) -> DomainResult<()> {
+    events::append(db, events::Scope::org(sale.org_id), &event).await?;
+    Ok(())
+}
+
+pub(crate) fn sale_ref(sale: &sale::Model) -> SaleRef {
+    SaleRef {
+        sale_id: sale.id,
+        number: sale.number.clone(),
+    }
+}
 
 /// `sales.reference_type` of the stock movements a sale causes.
 pub const SALE_REFERENCE: &str = "sale";

@@ -24,6 +24,7 @@ use super::money::{cents, grand_total, line_total, tax_of};
 use super::read::{SaleRecord, lock, record};
 use super::{ChargeDraft, LineDraft, SALE_REFERENCE, SaleDraft, numbers};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::events::DomainEvent;
 use crate::stock::{self, Cause, Movement};
 
 pub async fn create_sale(
@@ -194,6 +195,7 @@ pub(crate) async fn insert_sale<C: ConnectionTrait>(
         updated_at: Set(now),
     };
     let sale = sale.insert(db).await?;
+    super::announce(db, &sale, DomainEvent::SaleCreated(super::sale_ref(&sale))).await?;
     if !line_rows.is_empty() {
         sale_line::Entity::insert_many(line_rows).exec(db).await?;
     }
@@ -429,6 +431,12 @@ pub(crate) async fn authorise_order_in<C: ConnectionTrait>(
     active.authorised_at = Set(Some(Utc::now()));
     active.updated_at = Set(Utc::now());
     let sale = active.update(db).await?;
+    super::announce(
+        db,
+        &sale,
+        DomainEvent::SaleAuthorised(super::sale_ref(&sale)),
+    )
+    .await?;
     record(db, sale).await
 }
 
@@ -570,6 +578,7 @@ pub(crate) async fn void_sale_in<C: ConnectionTrait>(
     active.voided_at = Set(Some(now));
     active.updated_at = Set(now);
     let sale = active.update(db).await?;
+    super::announce(db, &sale, DomainEvent::SaleVoided(super::sale_ref(&sale))).await?;
     record(db, sale).await
 }
 

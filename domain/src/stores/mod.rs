@@ -27,6 +27,7 @@ pub use metadata::{MetadataRefresh, StoreMetadata, remember_sources};
 use crate::Services;
 use crate::auth::Principal;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::events::{self, DomainEvent, StoreNamed};
 use crate::jobs::{self, Requested};
 use crate::listing::stock_import::overwrite_warning;
 pub use crate::listing::stock_import::{UserWarning, WarningCode};
@@ -235,13 +236,12 @@ pub async fn connect(
     magento_setting::Entity::insert(defaults.reset_all())
         .exec(&txn)
         .await?;
-    crate::events::append(
+    events::append(
         &txn,
-        org_id,
-        Some(store_id),
-        None,
-        "store.connected",
-        json!({"name": store.name}),
+        events::Scope::store(org_id, store_id),
+        &DomainEvent::StoreConnected(StoreNamed {
+            name: store.name.clone(),
+        }),
     )
     .await?;
     txn.commit().await?;
@@ -443,13 +443,10 @@ pub async fn update_settings(
         .reset_all()
         .update(&txn)
         .await?;
-    crate::events::append(
+    events::append(
         &txn,
-        org_id,
-        Some(store_id),
-        None,
-        "store.settings_changed",
-        json!({}),
+        events::Scope::store(org_id, store_id),
+        &DomainEvent::StoreSettingsChanged {},
     )
     .await?;
     txn.commit().await?;
@@ -480,13 +477,12 @@ pub async fn disconnect(
     magento_store::Entity::delete_by_id(store_id)
         .exec(&txn)
         .await?;
-    crate::events::append(
+    events::append(
         &txn,
-        org_id,
-        Some(store_id),
-        None,
-        "store.disconnected",
-        json!({"name": store.name}),
+        events::Scope::store(org_id, store_id),
+        &DomainEvent::StoreDisconnected(StoreNamed {
+            name: store.name.clone(),
+        }),
     )
     .await?;
     txn.commit().await?;

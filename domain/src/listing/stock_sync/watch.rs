@@ -1,9 +1,8 @@
 //! The automatic push: within seconds of a stock change, the affected products' sync
 //! quantities reach every store with "Update Stock Levels in Magento" on.
 //!
-//! Two steps, both run by the one process that holds the cursor's lease (so two worker
-//! processes never read the log twice over; a process that dies loses the lease after
-//! [`StockWatchConfig::lease`] and another takes over where the cursor stands):
+//! Two steps, both run by the one process that holds the `stock_push` event consumer's
+//! lease (see [`crate::events::consumer`] for the cursor, the lease and the gap rule):
 //!
 //! 1. Read: `stock.changed` events after the cursor are collected for one poll interval
 //!    (the debounce), and each (store, product) they touch is queued in
@@ -13,19 +12,11 @@
 //!    answers 503 delays only itself. A row is cleared only when its product was pushed
 //!    (or needed no push) and no newer change arrived meanwhile; otherwise it waits with
 //!    a growing delay and is tried again.
-//!
-//! Event ids come from a sequence and commit out of order: an id missing below the
-//! newest one read may belong to a transaction still running. Such gaps are re-read by
-//! id each round for [`StockWatchConfig::gap_grace`] (a rolled-back transaction leaves a
-//! gap forever), and the cursor stays below the oldest open gap.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
-use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, TransactionTrait, Value,
-};
-use serde::Deserialize;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement, Value};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -34,7 +25,8 @@ use entities::magento_store;
 use super::{PushScope, PushTrigger, push_store_detailed};
 use crate::Services;
 use crate::error::DomainResult;
-use crate::stock::STOCK_CHANGED;
+use crate::events::consumer::{Consumer, ConsumerConfig, Delivered, EventHandler, Polled};
+use crate::events::{DomainEvent, STOCK_CHANGED};
 use crate::stores;
 
 #[derive(Debug, Clone)]
@@ -73,39 +65,39 @@ impl Default for StockWatchConfig {
 }
 
 const CURSOR: &str = "stock_push";
-/// A jump of the sequence this large is not a set of transactions in flight.
-const MAX_GAP: i64 = 10_000;
 
 /// Runs until the task is dropped. Errors (the database away) are logged and the next
 /// round tries again.
 pub async fn run_stock_watch(services: Services, config: StockWatchConfig) {
+    let consumer = Consumer::new(
+        CURSOR,
+        &[STOCK_CHANGED],
+        ConsumerConfig {
+            lease: config.lease,
+            gap_grace: config.gap_grace,
+            batch: config.event_batch,
+        },
+    );
     let mut watch = Watch {
-        me: Uuid::new_v4(),
         services,
         config,
-        reader: None,
-        cursor_exists: false,
+        consumer,
         drains: HashMap::new(),
     };
-    tracing::info!(process = %watch.me, "stock watch started");
+    tracing::info!("stock watch started");
     loop {
         if let Err(err) = watch.round().await {
             tracing::warn!(%err, "stock watch round failed");
-            watch.reader = None;
+            watch.consumer.reset();
         }
         tokio::time::sleep(watch.config.poll_interval).await;
     }
 }
 
 struct Watch {
-    me: Uuid,
     services: Services,
     config: StockWatchConfig,
-    /// Present while this process holds the lease.
-    reader: Option<Reader>,
-    /// Whether the cursor row is known to exist (the migration makes it; a database
-    /// restored without it gets one starting at the newest event).
-    cursor_exists: bool,
+    consumer: Consumer,
     drains: HashMap<Uuid, JoinHandle<()>>,
 }
 
@@ -119,173 +111,12 @@ impl Drop for Watch {
     }
 }
 
-struct Reader {
-    /// The newest event id read.
-    high: i64,
-    /// Ids below `high` not seen yet, with when they were first missed.
-    gaps: BTreeMap<i64, Instant>,
-    /// The cursor as stored.
-    stored: i64,
-    renewed: Instant,
-}
-
-impl Reader {
-    fn cursor(&self) -> i64 {
-        self.gaps.keys().next().map_or(self.high, |gap| gap - 1)
-    }
-}
-
 impl Watch {
     async fn round(&mut self) -> DomainResult<()> {
-        if self.reader.is_none() {
-            self.reader = self.claim().await?;
+        match self.consumer.poll(&self.services.db, &QueuePushes).await? {
+            Polled::Handled(_) => self.drain().await,
+            Polled::NotHolder | Polled::LeaseLost => Ok(()),
         }
-        if self.reader.is_none() {
-            return Ok(());
-        }
-        if !self.read().await? {
-            self.reader = None;
-            tracing::info!(process = %self.me, "stock watch lease lost to another process");
-            return Ok(());
-        }
-        self.drain().await
-    }
-
-    async fn claim(&mut self) -> DomainResult<Option<Reader>> {
-        let db = &self.services.db;
-        if !self.cursor_exists {
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO event_cursors (name, last_event_id) \
-                 SELECT $1, coalesce(max(id), 0) FROM events ON CONFLICT (name) DO NOTHING",
-                [CURSOR.into()],
-            ))
-            .await?;
-            self.cursor_exists = true;
-        }
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE event_cursors SET owner = $2, \
-                   lease_until = now() + make_interval(secs => $3), updated_at = now() \
-                 WHERE name = $1 AND (owner IS NULL OR owner = $2 OR lease_until < now()) \
-                 RETURNING last_event_id",
-                [
-                    CURSOR.into(),
-                    self.me.into(),
-                    self.config.lease.as_secs_f64().into(),
-                ],
-            ))
-            .await?;
-        Ok(match row {
-            Some(row) => {
-                let cursor: i64 = row.try_get("", "last_event_id")?;
-                tracing::info!(process = %self.me, cursor, "stock watch holds the lease");
-                Some(Reader {
-                    high: cursor,
-                    gaps: BTreeMap::new(),
-                    stored: cursor,
-                    renewed: Instant::now(),
-                })
-            }
-            None => None,
-        })
-    }
-
-    /// Reads what is new, queues it and moves the cursor. `false` when the lease is
-    /// gone (nothing was queued then).
-    async fn read(&mut self) -> DomainResult<bool> {
-        let db = &self.services.db;
-        let Some(reader) = self.reader.as_mut() else {
-            return Ok(false);
-        };
-        let mut changed: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id, org_id, CASE WHEN kind = $2 THEN payload END AS payload \
-                 FROM events WHERE id > $1 ORDER BY id LIMIT $3",
-                [
-                    reader.high.into(),
-                    STOCK_CHANGED.into(),
-                    (self.config.event_batch as i64).into(),
-                ],
-            ))
-            .await?;
-        let now = Instant::now();
-        for row in &rows {
-            let id: i64 = row.try_get("", "id")?;
-            if id - reader.high <= MAX_GAP {
-                for missing in reader.high + 1..id {
-                    reader.gaps.insert(missing, now);
-                }
-            }
-            reader.high = id;
-            collect(row, &mut changed)?;
-        }
-        let waited: Vec<i64> = reader.gaps.keys().copied().collect();
-        if !waited.is_empty() {
-            let found = db
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT id, org_id, CASE WHEN kind = $2 THEN payload END AS payload \
-                     FROM events WHERE id = ANY($1)",
-                    [waited.into(), STOCK_CHANGED.into()],
-                ))
-                .await?;
-            for row in &found {
-                reader.gaps.remove(&row.try_get::<i64>("", "id")?);
-                collect(row, &mut changed)?;
-            }
-        }
-        let grace = self.config.gap_grace;
-        reader
-            .gaps
-            .retain(|_, first_missed| now.duration_since(*first_missed) < grace);
-
-        let cursor = reader.cursor();
-        let renew_due = reader.renewed.elapsed() >= self.config.lease / 3;
-        if changed.is_empty() && cursor == reader.stored && !renew_due {
-            return Ok(true);
-        }
-        let txn = db.begin().await?;
-        for (org_id, products) in &changed {
-            let products: Vec<Uuid> = products.iter().copied().collect();
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO stock_push_pending (store_id, product_id, org_id) \
-                 SELECT DISTINCT l.store_id, l.product_id, l.org_id \
-                 FROM listings l JOIN magento_settings s ON s.store_id = l.store_id \
-                 WHERE l.org_id = $1 AND l.product_id = ANY($2) AND l.status = 'listed' \
-                   AND l.stock_sync AND s.update_stock_levels \
-                 ON CONFLICT (store_id, product_id) DO UPDATE \
-                   SET seq = stock_push_pending.seq + 1",
-                [(*org_id).into(), products.into()],
-            ))
-            .await?;
-        }
-        let moved = txn
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE event_cursors SET last_event_id = $3, \
-                   lease_until = now() + make_interval(secs => $4), updated_at = now() \
-                 WHERE name = $1 AND owner = $2",
-                [
-                    CURSOR.into(),
-                    self.me.into(),
-                    cursor.into(),
-                    self.config.lease.as_secs_f64().into(),
-                ],
-            ))
-            .await?;
-        if moved.rows_affected() == 0 {
-            txn.rollback().await?;
-            return Ok(false);
-        }
-        txn.commit().await?;
-        reader.stored = cursor;
-        reader.renewed = Instant::now();
-        Ok(true)
     }
 
     /// Starts a push for each store with due rows that has none running.
@@ -319,33 +150,37 @@ impl Watch {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ChangedPayload {
-    changes: Vec<Change>,
-}
+/// Queues each (store, product) a stock change touches, for every store that pushes it.
+struct QueuePushes;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Change {
-    product_id: Uuid,
-}
-
-fn collect(row: &QueryResult, changed: &mut HashMap<Uuid, HashSet<Uuid>>) -> DomainResult<()> {
-    let Some(payload) = row.try_get::<Option<serde_json::Value>>("", "payload")? else {
-        return Ok(());
-    };
-    match serde_json::from_value::<ChangedPayload>(payload) {
-        Ok(payload) => {
-            let org_id: Uuid = row.try_get("", "org_id")?;
-            changed
-                .entry(org_id)
-                .or_default()
-                .extend(payload.changes.into_iter().map(|c| c.product_id));
+impl EventHandler for QueuePushes {
+    async fn handle(&self, txn: &DatabaseTransaction, events: &[Delivered]) -> DomainResult<()> {
+        let mut changed: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+        for delivered in events {
+            if let DomainEvent::StockChanged(stock) = &delivered.event {
+                changed
+                    .entry(delivered.org_id)
+                    .or_default()
+                    .extend(stock.changes.iter().map(|c| c.product_id));
+            }
         }
-        Err(err) => tracing::warn!(%err, "unreadable stock.changed event; skipped"),
+        for (org_id, products) in changed {
+            let products: Vec<Uuid> = products.into_iter().collect();
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO stock_push_pending (store_id, product_id, org_id) \
+                 SELECT DISTINCT l.store_id, l.product_id, l.org_id \
+                 FROM listings l JOIN magento_settings s ON s.store_id = l.store_id \
+                 WHERE l.org_id = $1 AND l.product_id = ANY($2) AND l.status = 'listed' \
+                   AND l.stock_sync AND s.update_stock_levels \
+                 ON CONFLICT (store_id, product_id) DO UPDATE \
+                   SET seq = stock_push_pending.seq + 1",
+                [org_id.into(), products.into()],
+            ))
+            .await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Pushes one store's due products once and settles their rows.

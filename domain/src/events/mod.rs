@@ -3,6 +3,14 @@
 //! listener each process runs, which fans notices out to every subscription through a
 //! broadcast channel. A subscription always re-reads the table after its cursor, so a
 //! lost or lagging notice delays an event but never loses or duplicates it.
+//!
+//! What is appended is a [`DomainEvent`], in the writer's transaction; a
+//! [`consumer::Consumer`] reads the log after its own cursor to act on it.
+
+pub mod consumer;
+mod kinds;
+
+pub use kinds::*;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,20 +30,45 @@ use crate::error::DomainResult;
 
 pub const CHANNEL: &str = "stockbridge_events";
 
+/// Where an event belongs: its organisation, and the store and job it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub org_id: Uuid,
+    pub store_id: Option<Uuid>,
+    pub job_id: Option<Uuid>,
+}
+
+impl Scope {
+    pub fn org(org_id: Uuid) -> Self {
+        Self {
+            org_id,
+            store_id: None,
+            job_id: None,
+        }
+    }
+
+    pub fn store(org_id: Uuid, store_id: Uuid) -> Self {
+        Self {
+            org_id,
+            store_id: Some(store_id),
+            job_id: None,
+        }
+    }
+}
+
+/// Appends an event in the caller's transaction: it is in the log exactly when the
+/// change it describes is.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
-    org_id: Uuid,
-    store_id: Option<Uuid>,
-    job_id: Option<Uuid>,
-    kind: &str,
-    payload: serde_json::Value,
+    scope: Scope,
+    event: &DomainEvent,
 ) -> DomainResult<event::Model> {
     Ok(event::ActiveModel {
-        org_id: Set(org_id),
-        store_id: Set(store_id),
-        job_id: Set(job_id),
-        kind: Set(kind.to_owned()),
-        payload: Set(payload),
+        org_id: Set(scope.org_id),
+        store_id: Set(scope.store_id),
+        job_id: Set(scope.job_id),
+        kind: Set(event.kind().to_owned()),
+        payload: Set(event.payload()),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
