@@ -56,7 +56,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// `path` is the GraphQL input path, e.g. `["input", "bufferInventory"]`.
+    /// `path` names the domain field, e.g. `["bufferInventory"]` or `["lines", "3", "productId"]`;
+    /// the API maps it to its own input path, a job reports it in words.
     pub fn new(path: &[&str], code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: path.iter().map(|s| (*s).to_owned()).collect(),

@@ -60,12 +60,9 @@ pub struct References {
     pub revenue_account: Option<account::Model>,
 }
 
-fn input(field: &str) -> [&str; 2] {
-    ["input", field]
-}
-
+/// A setting's error names the setting.
 fn err(field: &str, code: ErrorCode, message: impl Into<String>) -> FieldError {
-    FieldError::new(&input(field), code, message)
+    FieldError::new(&[field], code, message)
 }
 
 /// `HH:MM`, 24-hour.
@@ -398,7 +395,7 @@ mod tests {
         result
             .expect_err("should be refused")
             .into_iter()
-            .map(|e| (e.field[1].clone(), e.code))
+            .map(|e| (e.field[0].clone(), e.code))
             .collect()
     }
 

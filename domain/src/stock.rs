@@ -250,7 +250,7 @@ async fn out_of_bounds<C: ConnectionTrait>(db: &C, movement: &Movement) -> Domai
     };
     if movement.on_hand_delta > Decimal::ZERO {
         return DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::OutOfRange,
             format!(
                 "{sku} at {location} would have {} on hand, more than the {MAX_QUANTITY} a \
@@ -260,7 +260,7 @@ async fn out_of_bounds<C: ConnectionTrait>(db: &C, movement: &Movement) -> Domai
         );
     }
     DomainError::invalid(
-        &["input", "quantity"],
+        &["quantity"],
         ErrorCode::InsufficientStock,
         format!(
             "{sku} at {location} has {on_hand} on hand; taking {} would leave it below zero",
@@ -342,23 +342,23 @@ pub async fn adjust(
 ) -> DomainResult<Availability> {
     if delta.is_zero() {
         return Err(DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::OutOfRange,
             "an adjustment changes the quantity; zero changes nothing",
         ));
     }
-    check_quantity_bound(&["input", "quantity"], delta)?;
+    check_quantity_bound(&["quantity"], delta)?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DomainError::invalid(
-            &["input", "reason"],
+            &["reason"],
             ErrorCode::Invalid,
             "say why the stock is adjusted",
         ));
     }
     let txn = db.begin().await?;
-    stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
-    known_location(&txn, org_id, location_id, &["input", "locationId"]).await?;
+    stock_product(&txn, org_id, product_id, &["productId"]).await?;
+    known_location(&txn, org_id, location_id, &["locationId"]).await?;
     let after = apply(
         &txn,
         org_id,
@@ -395,27 +395,27 @@ pub async fn transfer(
 ) -> DomainResult<(Availability, Availability)> {
     if quantity <= Decimal::ZERO {
         return Err(DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::OutOfRange,
             "a transfer moves a positive quantity",
         ));
     }
-    check_quantity_bound(&["input", "quantity"], quantity)?;
+    check_quantity_bound(&["quantity"], quantity)?;
     if from == to {
         return Err(DomainError::invalid(
-            &["input", "toLocationId"],
+            &["toLocationId"],
             ErrorCode::InvalidCombination,
             "a transfer goes to another location",
         ));
     }
     let txn = db.begin().await?;
-    let product = stock_product(&txn, org_id, product_id, &["input", "productId"]).await?;
-    let source_location = known_location(&txn, org_id, from, &["input", "fromLocationId"]).await?;
-    known_location(&txn, org_id, to, &["input", "toLocationId"]).await?;
+    let product = stock_product(&txn, org_id, product_id, &["productId"]).await?;
+    let source_location = known_location(&txn, org_id, from, &["fromLocationId"]).await?;
+    known_location(&txn, org_id, to, &["toLocationId"]).await?;
     let source = locked_level(&txn, product_id, from).await?;
     if source.available() < quantity {
         return Err(DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::InsufficientStock,
             format!(
                 "{} at {} has {} on hand and {} available (the rest is allocated to \

@@ -478,19 +478,19 @@ async fn a_bad_customer_reports_every_problem_and_nothing_is_saved() {
     assert_eq!(
         errors(err),
         vec![
-            ("input.addresses.0.country".into(), ErrorCode::Invalid),
-            ("input.addresses.1.kind".into(), ErrorCode::Invalid),
-            ("input.addresses.1.line1".into(), ErrorCode::Invalid),
-            ("input.contacts.0.email".into(), ErrorCode::Invalid),
+            ("addresses.0.country".into(), ErrorCode::Invalid),
+            ("addresses.1.kind".into(), ErrorCode::Invalid),
+            ("addresses.1.line1".into(), ErrorCode::Invalid),
+            ("contacts.0.email".into(), ErrorCode::Invalid),
             (
-                "input.contacts.1.isDefault".into(),
+                "contacts.1.isDefault".into(),
                 ErrorCode::InvalidCombination
             ),
-            ("input.contacts.2".into(), ErrorCode::Invalid),
-            ("input.currency".into(), ErrorCode::Invalid),
-            ("input.name".into(), ErrorCode::Invalid),
-            ("input.paymentTermId".into(), ErrorCode::NotFound),
-            ("input.priceTier".into(), ErrorCode::OutOfRange),
+            ("contacts.2".into(), ErrorCode::Invalid),
+            ("currency".into(), ErrorCode::Invalid),
+            ("name".into(), ErrorCode::Invalid),
+            ("paymentTermId".into(), ErrorCode::NotFound),
+            ("priceTier".into(), ErrorCode::OutOfRange),
         ]
     );
     let all = find(&t, CustomerFilter::default()).await;
@@ -526,7 +526,7 @@ async fn a_bad_update_leaves_the_customer_and_its_lists_as_they_were() {
     .expect_err("bad country");
     assert_eq!(
         errors(err),
-        vec![("input.addresses.0.country".into(), ErrorCode::Invalid)]
+        vec![("addresses.0.country".into(), ErrorCode::Invalid)]
     );
     let read = customers::customer(&t.db, t.org_id, created.customer.id)
         .await
@@ -551,7 +551,7 @@ async fn contacts_and_the_email_shorthand_are_not_given_together() {
     .expect_err("both");
     assert_eq!(
         errors(err),
-        vec![("input.email".into(), ErrorCode::InvalidCombination)]
+        vec![("email".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }
@@ -573,7 +573,7 @@ async fn a_revenue_account_must_be_of_kind_revenue_and_keeps_it() {
     assert_eq!(
         errors(err),
         vec![(
-            "input.revenueAccountId".into(),
+            "revenueAccountId".into(),
             ErrorCode::InvalidCombination
         )]
     );
@@ -601,7 +601,7 @@ async fn a_revenue_account_must_be_of_kind_revenue_and_keeps_it() {
     .expect_err("a customer relies on it being revenue");
     assert_eq!(
         errors(err),
-        vec![("input.kind".into(), ErrorCode::InvalidCombination)]
+        vec![("kind".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }
@@ -635,7 +635,7 @@ async fn an_external_id_belongs_to_one_customer_and_finds_it() {
     .expect_err("taken");
     assert_eq!(
         errors(err),
-        vec![("input.externalIds.0".into(), ErrorCode::AlreadyExists)]
+        vec![("externalIds.0".into(), ErrorCode::AlreadyExists)]
     );
     let found = customers::customer_by_external_id(&t.db, t.org_id, "magento:store-1", "42")
         .await

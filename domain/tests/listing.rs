@@ -160,8 +160,8 @@ async fn prerequisite_errors_point_at_the_input() {
         .into_iter()
         .map(|(f, _)| f)
         .collect();
-    assert!(fields.contains(&"input.attributeSet".to_owned()));
-    assert!(fields.contains(&"input.productId".to_owned()));
+    assert!(fields.contains(&"attributeSet".to_owned()));
+    assert!(fields.contains(&"productId".to_owned()));
     db.drop().await;
 }
 
@@ -285,7 +285,7 @@ async fn a_negative_product_buffer_is_refused_with_the_prerequisites() {
     assert_eq!(
         common::user_errors(err),
         vec![(
-            "input.productBuffer.value".to_owned(),
+            "productBuffer.value".to_owned(),
             ErrorCode::OutOfRange
         )]
     );
@@ -302,7 +302,7 @@ async fn updating_a_product_that_is_not_listed_is_refused() {
         .expect_err("not listed");
     assert_eq!(
         common::user_errors(err),
-        vec![("input.productId".to_owned(), ErrorCode::Invalid)]
+        vec![("productId".to_owned(), ErrorCode::Invalid)]
     );
     db.drop().await;
 }
@@ -548,7 +548,7 @@ async fn saving_settings_refuses_a_negative_buffer_and_unknown_stores_or_product
     assert_eq!(
         common::user_errors(negative),
         vec![(
-            "input.productBuffer.value".to_owned(),
+            "productBuffer.value".to_owned(),
             ErrorCode::OutOfRange
         )]
     );

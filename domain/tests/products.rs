@@ -69,7 +69,7 @@ async fn a_sku_is_unique_per_organisation_without_regard_to_case() {
         .expect_err("taken");
     assert_eq!(
         errors(err),
-        vec![("input.sku".into(), ErrorCode::AlreadyExists)]
+        vec![("sku".into(), ErrorCode::AlreadyExists)]
     );
 
     let other = domain::auth::ensure_organization(&t.db, "Other Org")
@@ -103,12 +103,12 @@ async fn every_problem_of_a_create_is_reported_together_and_nothing_is_saved() {
     assert_eq!(
         found,
         vec![
-            ("input.defaultLocationId".into(), ErrorCode::NotFound),
-            ("input.length".into(), ErrorCode::OutOfRange),
-            ("input.name".into(), ErrorCode::Invalid),
-            ("input.prices.0".into(), ErrorCode::OutOfRange),
-            ("input.prices.1".into(), ErrorCode::OutOfRange),
-            ("input.sku".into(), ErrorCode::Invalid),
+            ("defaultLocationId".into(), ErrorCode::NotFound),
+            ("length".into(), ErrorCode::OutOfRange),
+            ("name".into(), ErrorCode::Invalid),
+            ("prices.0".into(), ErrorCode::OutOfRange),
+            ("prices.1".into(), ErrorCode::OutOfRange),
+            ("sku".into(), ErrorCode::Invalid),
         ]
     );
     let page = products::products(
@@ -131,7 +131,7 @@ async fn a_sku_longer_than_magento_allows_is_refused() {
         .expect_err("too long");
     assert_eq!(
         errors(err),
-        vec![("input.sku".into(), ErrorCode::OutOfRange)]
+        vec![("sku".into(), ErrorCode::OutOfRange)]
     );
     t.drop().await;
 }
@@ -244,7 +244,7 @@ async fn variants_name_their_family_and_one_value_for_each_of_its_options() {
     assert_eq!(
         errors(err),
         vec![(
-            "input.family.optionValues".into(),
+            "family.optionValues".into(),
             ErrorCode::InvalidCombination
         )]
     );
@@ -257,14 +257,14 @@ async fn variants_name_their_family_and_one_value_for_each_of_its_options() {
     .expect_err("same options twice");
     assert_eq!(
         errors(err),
-        vec![("input.sku".into(), ErrorCode::AlreadyExists)]
+        vec![("sku".into(), ErrorCode::AlreadyExists)]
     );
     let err = products::create_product(&t.db, t.org_id, draft("tee"))
         .await
         .expect_err("the family's SKU");
     assert_eq!(
         errors(err),
-        vec![("input.sku".into(), ErrorCode::AlreadyExists)]
+        vec![("sku".into(), ErrorCode::AlreadyExists)]
     );
     t.drop().await;
 }
@@ -287,7 +287,7 @@ async fn a_family_has_one_to_three_named_options() {
         .expect_err("bad options");
         assert_eq!(
             errors(err),
-            vec![("input.optionNames".into(), ErrorCode::OutOfRange)]
+            vec![("optionNames".into(), ErrorCode::OutOfRange)]
         );
     }
     t.drop().await;
@@ -331,7 +331,7 @@ async fn a_bill_of_materials_cannot_contain_its_own_product_even_through_compone
     .expect_err("a wheel made of carts made of wheels");
     assert_eq!(
         errors(err),
-        vec![("input.components".into(), ErrorCode::InvalidCombination)]
+        vec![("components".into(), ErrorCode::InvalidCombination)]
     );
     let err = products::update_product(
         &t.db,
@@ -349,7 +349,7 @@ async fn a_bill_of_materials_cannot_contain_its_own_product_even_through_compone
     .expect_err("itself");
     assert_eq!(
         errors(err),
-        vec![("input.components.0".into(), ErrorCode::InvalidCombination)]
+        vec![("components.0".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }
@@ -369,7 +369,7 @@ async fn auto_assembly_needs_a_bill_of_materials_and_quantities_are_positive_and
     .expect_err("nothing to assemble from");
     assert_eq!(
         errors(err),
-        vec![("input.autoAssembly".into(), ErrorCode::RequiresSetting)]
+        vec![("autoAssembly".into(), ErrorCode::RequiresSetting)]
     );
     let part = products::create_product(&t.db, t.org_id, draft("PART"))
         .await
@@ -390,7 +390,7 @@ async fn auto_assembly_needs_a_bill_of_materials_and_quantities_are_positive_and
         .expect_err(why);
         assert_eq!(
             errors(err),
-            vec![("input.components.0".into(), ErrorCode::OutOfRange)],
+            vec![("components.0".into(), ErrorCode::OutOfRange)],
             "{why}"
         );
     }
@@ -420,7 +420,7 @@ async fn a_product_holding_stock_cannot_stop_being_a_stock_product() {
     .expect_err("has stock");
     assert_eq!(
         errors(err),
-        vec![("input.kind".into(), ErrorCode::InvalidCombination)]
+        vec![("kind".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }

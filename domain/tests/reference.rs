@@ -70,7 +70,7 @@ async fn a_duplicate_name_is_refused_in_every_book_without_regard_to_case() {
         .expect_err("taken");
     assert_eq!(
         errors(location),
-        vec![("input.name".into(), ErrorCode::AlreadyExists)]
+        vec![("name".into(), ErrorCode::AlreadyExists)]
     );
     let rule = reference::create_tax_rule(
         &t.db,
@@ -85,7 +85,7 @@ async fn a_duplicate_name_is_refused_in_every_book_without_regard_to_case() {
     .expect_err("taken");
     assert_eq!(
         errors(rule),
-        vec![("input.name".into(), ErrorCode::AlreadyExists)]
+        vec![("name".into(), ErrorCode::AlreadyExists)]
     );
     let account = reference::create_account(&t.db, t.org_id, liability("2300", "sales"))
         .await
@@ -93,8 +93,8 @@ async fn a_duplicate_name_is_refused_in_every_book_without_regard_to_case() {
     assert_eq!(
         errors(account),
         vec![
-            ("input.code".into(), ErrorCode::AlreadyExists),
-            ("input.name".into(), ErrorCode::AlreadyExists)
+            ("code".into(), ErrorCode::AlreadyExists),
+            ("name".into(), ErrorCode::AlreadyExists)
         ]
     );
     let payment = reference::create_payment_term(
@@ -106,7 +106,7 @@ async fn a_duplicate_name_is_refused_in_every_book_without_regard_to_case() {
     .expect_err("taken");
     assert_eq!(
         errors(payment),
-        vec![("input.name".into(), ErrorCode::AlreadyExists)]
+        vec![("name".into(), ErrorCode::AlreadyExists)]
     );
     let carrier = reference::create_carrier(
         &t.db,
@@ -120,7 +120,7 @@ async fn a_duplicate_name_is_refused_in_every_book_without_regard_to_case() {
     .expect_err("taken");
     assert_eq!(
         errors(carrier),
-        vec![("input.name".into(), ErrorCode::AlreadyExists)]
+        vec![("name".into(), ErrorCode::AlreadyExists)]
     );
     let tier = reference::rename_price_tier(&t.db, t.org_id, 2, "tier 1")
         .await
@@ -201,7 +201,7 @@ async fn making_a_location_the_default_moves_the_flag_and_unsetting_it_is_refuse
     .expect_err("the only default");
     assert_eq!(
         errors(refused),
-        vec![("input.isDefault".into(), ErrorCode::InvalidCombination)]
+        vec![("isDefault".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }
@@ -228,8 +228,8 @@ async fn a_bad_location_update_reports_every_problem_and_saves_nothing() {
     assert_eq!(
         errors(err),
         vec![
-            ("input.address.country".into(), ErrorCode::Invalid),
-            ("input.name".into(), ErrorCode::AlreadyExists)
+            ("address.country".into(), ErrorCode::Invalid),
+            ("name".into(), ErrorCode::AlreadyExists)
         ]
     );
     let unchanged = reference::location(&t.db, t.org_id, annex.id)
@@ -283,7 +283,7 @@ async fn a_tax_free_rule_keeps_rate_zero_through_an_update() {
     .expect_err("rate 20 is not tax free");
     assert_eq!(
         errors(err),
-        vec![("input.isTaxFree".into(), ErrorCode::InvalidCombination)]
+        vec![("isTaxFree".into(), ErrorCode::InvalidCombination)]
     );
     let err = reference::update_tax_rule(
         &t.db,
@@ -298,7 +298,7 @@ async fn a_tax_free_rule_keeps_rate_zero_through_an_update() {
     .expect_err("over 100 %");
     assert_eq!(
         errors(err),
-        vec![("input.rate".into(), ErrorCode::OutOfRange)]
+        vec![("rate".into(), ErrorCode::OutOfRange)]
     );
     let updated = reference::update_tax_rule(
         &t.db,
@@ -334,7 +334,7 @@ async fn the_gift_card_flag_is_only_allowed_on_liability_accounts() {
     assert_eq!(
         errors(err),
         vec![(
-            "input.isGiftCardLiability".into(),
+            "isGiftCardLiability".into(),
             ErrorCode::InvalidCombination
         )]
     );
@@ -362,7 +362,7 @@ async fn the_gift_card_flag_is_only_allowed_on_liability_accounts() {
     .expect_err("stops being a liability while flagged");
     assert_eq!(
         errors(err),
-        vec![("input.kind".into(), ErrorCode::InvalidCombination)]
+        vec![("kind".into(), ErrorCode::InvalidCombination)]
     );
     t.drop().await;
 }
@@ -384,7 +384,7 @@ async fn a_gift_card_account_must_be_able_to_receive_payments() {
     assert_eq!(
         errors(err),
         vec![(
-            "input.isGiftCardLiability".into(),
+            "isGiftCardLiability".into(),
             ErrorCode::RequiresSetting
         )]
     );
@@ -432,7 +432,7 @@ async fn a_day_based_payment_term_needs_days_in_range_and_prepaid_has_none() {
     .expect_err("no days");
     assert_eq!(
         errors(missing),
-        vec![("input.days".into(), ErrorCode::RequiresSetting)]
+        vec![("days".into(), ErrorCode::RequiresSetting)]
     );
     let out_of_range = reference::create_payment_term(
         &t.db,
@@ -443,7 +443,7 @@ async fn a_day_based_payment_term_needs_days_in_range_and_prepaid_has_none() {
     .expect_err("no 32nd");
     assert_eq!(
         errors(out_of_range),
-        vec![("input.days".into(), ErrorCode::OutOfRange)]
+        vec![("days".into(), ErrorCode::OutOfRange)]
     );
     let prepaid_days = reference::create_payment_term(
         &t.db,
@@ -454,7 +454,7 @@ async fn a_day_based_payment_term_needs_days_in_range_and_prepaid_has_none() {
     .expect_err("prepaid has no days");
     assert_eq!(
         errors(prepaid_days),
-        vec![("input.days".into(), ErrorCode::InvalidCombination)]
+        vec![("days".into(), ErrorCode::InvalidCombination)]
     );
     let twentieth = reference::create_payment_term(
         &t.db,
@@ -514,7 +514,7 @@ async fn switching_a_term_to_prepaid_drops_its_days() {
     .expect_err("back to day-based without days");
     assert_eq!(
         errors(err),
-        vec![("input.method".into(), ErrorCode::RequiresSetting)]
+        vec![("method".into(), ErrorCode::RequiresSetting)]
     );
     t.drop().await;
 }
@@ -582,8 +582,8 @@ async fn a_carrier_template_needs_the_placeholder_and_a_magento_code_is_unique()
     assert_eq!(
         errors(err),
         vec![
-            ("input.magentoCarrierCode".into(), ErrorCode::AlreadyExists),
-            ("input.trackingUrlTemplate".into(), ErrorCode::Invalid)
+            ("magentoCarrierCode".into(), ErrorCode::AlreadyExists),
+            ("trackingUrlTemplate".into(), ErrorCode::Invalid)
         ]
     );
     let found = reference::carrier_by_magento_code(&t.db, t.org_id, "Ups")

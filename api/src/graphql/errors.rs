@@ -6,7 +6,7 @@ use domain::auth::Role;
 /// A business failure the caller can fix, in a mutation's payload.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct UserError {
-    /// Path of the offending input, e.g. `["input", "bufferInventory"]`.
+    /// Path of the offending argument, e.g. `["input", "bufferInventory"]`.
     pub field: Vec<String>,
     pub message: String,
     pub code: UserErrorCode,
@@ -58,15 +58,38 @@ pub fn internal(err: impl std::fmt::Display) -> async_graphql::Error {
 /// Sorts a domain failure into userErrors (what the caller can fix) or a top-level
 /// error (what it cannot). `not_found_field` names the argument an unknown object
 /// came from.
+///
+/// This is where the domain's field names become GraphQL paths: the domain names its
+/// fields (`["lines", "3", "productId"]`, `["bufferInventory"]`), relative to what the
+/// mutation passes it; a mutation whose arguments sit in an `input` object (its
+/// `not_found_field` starts with `input`) reports them under `input`.
 pub fn user_errors(
     err: DomainError,
+    not_found_field: &[&str],
+) -> async_graphql::Result<Vec<UserError>> {
+    let root: &[&str] = match not_found_field.first() {
+        Some(&"input") => &["input"],
+        _ => &[],
+    };
+    user_errors_under(err, root, not_found_field)
+}
+
+/// [`user_errors`] for a mutation whose domain fields sit under `root` while the
+/// unknown object came from elsewhere (`storeUpdateSettings(storeId, input)`).
+pub fn user_errors_under(
+    err: DomainError,
+    root: &[&str],
     not_found_field: &[&str],
 ) -> async_graphql::Result<Vec<UserError>> {
     match err {
         DomainError::Invalid(errors) => Ok(errors
             .into_iter()
             .map(|e| UserError {
-                field: e.field,
+                field: root
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .chain(e.field)
+                    .collect(),
                 message: e.message,
                 code: e.code.into(),
             })

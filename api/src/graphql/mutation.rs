@@ -5,7 +5,7 @@ use domain::stores::{self, ConnectInput, LocationMapping, PaymentAccountMapping,
 use domain::{DomainError, jobs};
 use magento::Credentials;
 
-use super::errors::{UserError, user_errors};
+use super::errors::{UserError, user_errors, user_errors_under};
 use super::ids;
 use super::job::Job;
 use super::store::{Store, StoreSettings, StoreSettingsInput, UserWarning};
@@ -191,7 +191,7 @@ impl CoreMutation {
                 store: None,
                 settings: None,
                 warnings: vec![],
-                user_errors: user_errors(err, &["storeId"])?,
+                user_errors: user_errors_under(err, &["input"], &["storeId"])?,
             }),
         }
     }

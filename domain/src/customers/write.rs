@@ -69,7 +69,7 @@ pub(crate) async fn create_customer_in<C: ConnectionTrait>(
     let mut errors = Vec::new();
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a customer needs a name",
         ));
@@ -121,7 +121,7 @@ async fn save<C: ConnectionTrait>(
 ) -> DomainResult<CustomerRecord> {
     let org_id = row.org_id;
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         row.name = name;
     }
@@ -133,7 +133,7 @@ async fn save<C: ConnectionTrait>(
             row.price_tier = tier as i16;
         } else {
             errors.push(FieldError::new(
-                &["input", "priceTier"],
+                &["priceTier"],
                 ErrorCode::OutOfRange,
                 "price tiers are 1 to 10",
             ));
@@ -145,7 +145,7 @@ async fn save<C: ConnectionTrait>(
             row.currency = code;
         } else {
             errors.push(FieldError::new(
-                &["input", "currency"],
+                &["currency"],
                 ErrorCode::Invalid,
                 "a currency is a three-letter ISO 4217 code, e.g. USD",
             ));
@@ -225,7 +225,7 @@ async fn save<C: ConnectionTrait>(
                 // Another customer took the id between the check and the write.
                 Err(err) if unique_violation(&err) => {
                     return Err(DomainError::invalid(
-                        &["input", "externalIds"],
+                        &["externalIds"],
                         ErrorCode::AlreadyExists,
                         "another customer has one of these external ids",
                     ));
@@ -262,7 +262,7 @@ async fn check_references<C: ConnectionTrait>(
                 .is_none()
         {
             errors.push(FieldError::new(
-                &["input", "paymentTermId"],
+                &["paymentTermId"],
                 ErrorCode::NotFound,
                 "no such payment term",
             ));
@@ -278,7 +278,7 @@ async fn check_references<C: ConnectionTrait>(
                 .is_none()
         {
             errors.push(FieldError::new(
-                &["input", "taxRuleId"],
+                &["taxRuleId"],
                 ErrorCode::NotFound,
                 "no such tax rule",
             ));
@@ -293,12 +293,12 @@ async fn check_references<C: ConnectionTrait>(
                 .await?;
             match found {
                 None => errors.push(FieldError::new(
-                    &["input", "revenueAccountId"],
+                    &["revenueAccountId"],
                     ErrorCode::NotFound,
                     "no such account",
                 )),
                 Some(a) if a.kind != AccountKind::Revenue => errors.push(FieldError::new(
-                    &["input", "revenueAccountId"],
+                    &["revenueAccountId"],
                     ErrorCode::InvalidCombination,
                     format!("account {} is not a revenue account", a.code),
                 )),
@@ -340,7 +340,7 @@ fn contacts_to_write(
                 "phone"
             };
             errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::InvalidCombination,
                 "give the email and phone inside `contacts` when you give the contacts",
             ));
@@ -375,7 +375,7 @@ fn contacts_to_write(
             && !valid_email(e)
         {
             errors.push(FieldError::new(
-                &["input", "email"],
+                &["email"],
                 ErrorCode::Invalid,
                 "not an email address",
             ));
@@ -400,7 +400,7 @@ fn check_contacts(
 ) -> Vec<customer_contact::Model> {
     if list.len() > MAX_CONTACTS {
         errors.push(FieldError::new(
-            &["input", "contacts"],
+            &["contacts"],
             ErrorCode::OutOfRange,
             format!("a customer has at most {MAX_CONTACTS} contacts"),
         ));
@@ -416,7 +416,7 @@ fn check_contacts(
         let phone = optional_text(draft.phone.as_deref());
         if name.is_none() && email.is_none() && phone.is_none() {
             errors.push(FieldError::new(
-                &["input", "contacts", index.as_str()],
+                &["contacts", index.as_str()],
                 ErrorCode::Invalid,
                 "a contact needs a name, an email or a phone",
             ));
@@ -424,13 +424,13 @@ fn check_contacts(
         if let Some(e) = &email {
             if !valid_email(e) {
                 errors.push(FieldError::new(
-                    &["input", "contacts", index.as_str(), "email"],
+                    &["contacts", index.as_str(), "email"],
                     ErrorCode::Invalid,
                     "not an email address",
                 ));
             } else if !emails.insert(e.to_lowercase()) {
                 errors.push(FieldError::new(
-                    &["input", "contacts", index.as_str(), "email"],
+                    &["contacts", index.as_str(), "email"],
                     ErrorCode::Invalid,
                     "this email is listed twice",
                 ));
@@ -439,7 +439,7 @@ fn check_contacts(
         if draft.is_default {
             if default_seen {
                 errors.push(FieldError::new(
-                    &["input", "contacts", index.as_str(), "isDefault"],
+                    &["contacts", index.as_str(), "isDefault"],
                     ErrorCode::InvalidCombination,
                     "only one contact is the default",
                 ));
@@ -471,7 +471,7 @@ fn check_addresses(
     let mut addresses = Vec::with_capacity(list.len());
     for (index, draft) in list.iter().enumerate() {
         let index = index.to_string();
-        let path = |field: &'static str| ["input", "addresses", index.as_str(), field];
+        let path = |field: &'static str| ["addresses", index.as_str(), field];
         if !kinds.insert(draft.kind) {
             errors.push(FieldError::new(
                 &path("kind"),
@@ -526,7 +526,7 @@ async fn check_external_ids<C: ConnectionTrait>(
 ) -> DomainResult<Vec<customer_external_id::Model>> {
     if list.len() > MAX_EXTERNAL_IDS {
         errors.push(FieldError::new(
-            &["input", "externalIds"],
+            &["externalIds"],
             ErrorCode::OutOfRange,
             format!("a customer has at most {MAX_EXTERNAL_IDS} external ids"),
         ));
@@ -537,7 +537,7 @@ async fn check_external_ids<C: ConnectionTrait>(
     let now = Utc::now();
     for (index, draft) in list.iter().enumerate() {
         let index = index.to_string();
-        let path = ["input", "externalIds", index.as_str()];
+        let path = ["externalIds", index.as_str()];
         let source = draft.source.trim().to_owned();
         let external_id = draft.external_id.trim().to_owned();
         if source.is_empty() || external_id.is_empty() {

@@ -138,7 +138,7 @@ pub async fn start_bulk(
     stores::get(db, org_id, request.store_id).await?;
     if let BufferChange::Set(value) = request.options.buffer
         && let Some(error) =
-            buffer::product_buffer_error(&["input", "productBuffer", "value"], value)
+            buffer::product_buffer_error(&["productBuffer", "value"], value)
     {
         return Err(DomainError::Invalid(vec![error]));
     }
@@ -148,7 +148,7 @@ pub async fn start_bulk(
             if let Some(other) = filter.listed_in_store {
                 stores::get(db, org_id, other).await.map_err(|_| {
                     DomainError::invalid(
-                        &["input", "filter", "listedInStoreId"],
+                        &["filter", "listedInStoreId"],
                         ErrorCode::NotFound,
                         "no such connected store",
                     )
@@ -182,7 +182,7 @@ async fn by_skus(
         .collect();
     if wanted.is_empty() {
         return Err(DomainError::invalid(
-            &["input", "skus"],
+            &["skus"],
             ErrorCode::Invalid,
             "name at least one SKU, or select by filter",
         ));
@@ -208,7 +208,7 @@ async fn by_skus(
     }
     if !unknown.is_empty() {
         return Err(DomainError::Invalid(vec![FieldError::new(
-            &["input", "skus"],
+            &["skus"],
             ErrorCode::NotFound,
             format!("no product has the SKU {}", unknown.join(", ")),
         )]));
@@ -328,8 +328,8 @@ mod tests {
     #[test]
     fn a_refused_item_keeps_the_first_error_code_and_names_no_api_path() {
         let err = DomainError::Invalid(vec![
-            FieldError::new(&["input"], ErrorCode::DescriptionMissing, "no description"),
-            FieldError::new(&["input"], ErrorCode::ImageMissing, "no image"),
+            FieldError::new(&[], ErrorCode::DescriptionMissing, "no description"),
+            FieldError::new(&[], ErrorCode::ImageMissing, "no image"),
         ]);
         let error = item_error(err).expect("an item error");
         assert_eq!(error.code, ItemErrorCode::DescriptionMissing);

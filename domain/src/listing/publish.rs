@@ -80,8 +80,8 @@ const LOCK_RETRY_MAX: Duration = Duration::from_millis(500);
 const PRODUCT_ENTITY_TYPE: i64 = 4;
 
 /// The input path of product-level prerequisites.
-const PRODUCT_FIELD: [&str; 2] = ["input", "productId"];
-const ATTRIBUTE_SET_FIELD: [&str; 2] = ["input", "attributeSet"];
+const PRODUCT_FIELD: [&str; 1] = ["productId"];
+const ATTRIBUTE_SET_FIELD: [&str; 1] = ["attributeSet"];
 
 /// What a list or update changes besides Magento.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -258,7 +258,7 @@ fn checked_set_id(
 fn invalid_buffer(buffer: BufferChange) -> Option<FieldError> {
     match buffer {
         BufferChange::Set(value) => {
-            buffer::product_buffer_error(&["input", "productBuffer", "value"], value)
+            buffer::product_buffer_error(&["productBuffer", "value"], value)
         }
         _ => None,
     }

@@ -58,7 +58,7 @@ pub fn apply_draft(
         }
         Some(Some(membership)) => match family.filter(|f| f.id == membership.family_id) {
             None => errors.push(FieldError::new(
-                &["input", "family", "familyId"],
+                &["family", "familyId"],
                 ErrorCode::NotFound,
                 "no such family",
             )),
@@ -78,7 +78,7 @@ pub fn apply_draft(
                     .collect();
                 if values.len() != names || values.iter().any(String::is_empty) {
                     errors.push(FieldError::new(
-                        &["input", "family", "optionValues"],
+                        &["family", "optionValues"],
                         ErrorCode::InvalidCombination,
                         format!(
                             "family {} has {names} option(s); give one non-empty value for each",
@@ -97,7 +97,7 @@ pub fn apply_draft(
     }
     if draft.components.as_ref().is_some_and(|c| !c.is_empty()) {
         errors.push(FieldError::new(
-            &["input", "components"],
+            &["components"],
             ErrorCode::InvalidCombination,
             "a bill of materials is not set in bulk",
         ));
@@ -106,7 +106,7 @@ pub fn apply_draft(
     // of materials, which the bulk path leaves alone.
     if draft.auto_assembly == Some(true) {
         errors.push(FieldError::new(
-            &["input", "autoAssembly"],
+            &["autoAssembly"],
             ErrorCode::RequiresSetting,
             "auto-assembly needs a bill of materials, which is not set in bulk",
         ));
@@ -164,14 +164,14 @@ pub fn new_product(
     let mut missing = Vec::new();
     if draft.sku.is_none() {
         missing.push(FieldError::new(
-            &["input", "sku"],
+            &["sku"],
             ErrorCode::Invalid,
             "a product needs a SKU",
         ));
     }
     if draft.name.is_none() {
         missing.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a product needs a name",
         ));

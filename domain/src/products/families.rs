@@ -53,7 +53,7 @@ pub async fn create_family(
             .is_some();
         if taken {
             errors.push(FieldError::new(
-                &["input", "sku"],
+                &["sku"],
                 ErrorCode::AlreadyExists,
                 "a product has this SKU",
             ));
@@ -67,7 +67,7 @@ pub async fn create_family(
     let created = match created {
         Err(err) if unique_violation(&err) => {
             return Err(DomainError::invalid(
-                &["input", "sku"],
+                &["sku"],
                 ErrorCode::AlreadyExists,
                 "a family has this SKU",
             ));
@@ -119,14 +119,14 @@ pub fn family_row(
     let name = draft.name.trim().to_owned();
     if sku.is_empty() {
         errors.push(FieldError::new(
-            &["input", "sku"],
+            &["sku"],
             ErrorCode::Invalid,
             "a family needs a SKU",
         ));
     }
     if name.is_empty() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a family needs a name",
         ));
@@ -138,7 +138,7 @@ pub fn family_row(
         .collect();
     if options.is_empty() || options.len() > 3 || options.iter().any(String::is_empty) {
         errors.push(FieldError::new(
-            &["input", "optionNames"],
+            &["optionNames"],
             ErrorCode::OutOfRange,
             "a family has one to three named options",
         ));
@@ -200,7 +200,7 @@ pub async fn update_family_row<C: sea_orm::ConnectionTrait>(
         .await;
     match saved {
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "sku"],
+            &["sku"],
             ErrorCode::AlreadyExists,
             "a family has this SKU",
         )),

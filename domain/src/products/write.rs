@@ -33,14 +33,14 @@ pub async fn create_product(
     let mut errors = Vec::new();
     if draft.sku.is_none() {
         errors.push(FieldError::new(
-            &["input", "sku"],
+            &["sku"],
             ErrorCode::Invalid,
             "a product needs a SKU",
         ));
     }
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a product needs a name",
         ));
@@ -118,7 +118,7 @@ async fn save<C: ConnectionTrait>(
             && !owns::<location::Entity, _>(db, org_id, id, location::Column::OrgId).await?
         {
             errors.push(FieldError::new(
-                &["input", "defaultLocationId"],
+                &["defaultLocationId"],
                 ErrorCode::NotFound,
                 "no such location",
             ));
@@ -130,7 +130,7 @@ async fn save<C: ConnectionTrait>(
             && !owns::<tax_rule::Entity, _>(db, org_id, id, tax_rule::Column::OrgId).await?
         {
             errors.push(FieldError::new(
-                &["input", "saleTaxRuleId"],
+                &["saleTaxRuleId"],
                 ErrorCode::NotFound,
                 "no such tax rule",
             ));
@@ -183,7 +183,7 @@ async fn save<C: ConnectionTrait>(
     match written {
         Err(err) if unique_violation(&err) => {
             return Err(DomainError::invalid(
-                &["input", "sku"],
+                &["sku"],
                 ErrorCode::AlreadyExists,
                 "another product or family has this SKU (or these option values)",
             ));
@@ -259,12 +259,12 @@ fn apply_text_fields(row: &mut product::Model, draft: &ProductDraft, errors: &mu
     if let Some(sku) = &draft.sku {
         match trimmed(sku) {
             None => errors.push(FieldError::new(
-                &["input", "sku"],
+                &["sku"],
                 ErrorCode::Invalid,
                 "the SKU must not be empty",
             )),
             Some(sku) if sku.chars().count() > MAX_SKU_LENGTH => errors.push(FieldError::new(
-                &["input", "sku"],
+                &["sku"],
                 ErrorCode::OutOfRange,
                 format!("a SKU has at most {MAX_SKU_LENGTH} characters (Magento's limit)"),
             )),
@@ -274,12 +274,12 @@ fn apply_text_fields(row: &mut product::Model, draft: &ProductDraft, errors: &mu
     if let Some(name) = &draft.name {
         match trimmed(name) {
             None => errors.push(FieldError::new(
-                &["input", "name"],
+                &["name"],
                 ErrorCode::Invalid,
                 "the name must not be empty",
             )),
             Some(name) if name.chars().count() > MAX_NAME_LENGTH => errors.push(FieldError::new(
-                &["input", "name"],
+                &["name"],
                 ErrorCode::OutOfRange,
                 format!("a name has at most {MAX_NAME_LENGTH} characters"),
             )),
@@ -311,7 +311,7 @@ fn apply_measures(row: &mut product::Model, draft: &ProductDraft, errors: &mut V
         match given {
             None => {}
             Some(Some(value)) if value < Decimal::ZERO => errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::OutOfRange,
                 format!("the {field} cannot be negative"),
             )),
@@ -351,7 +351,7 @@ async fn apply_family<C: ConnectionTrait>(
         .await?
     else {
         errors.push(FieldError::new(
-            &["input", "family", "familyId"],
+            &["family", "familyId"],
             ErrorCode::NotFound,
             "no such family",
         ));
@@ -372,7 +372,7 @@ async fn apply_family<C: ConnectionTrait>(
         .collect();
     if values.len() != option_names.len() || values.iter().any(Option::is_none) {
         errors.push(FieldError::new(
-            &["input", "family", "optionValues"],
+            &["family", "optionValues"],
             ErrorCode::InvalidCombination,
             format!(
                 "family {} has {} option(s) ({}); give one non-empty value for each, in that order",
@@ -403,7 +403,7 @@ pub(super) fn check_prices(
     let mut checked = Vec::new();
     for (index, (tier, price)) in prices.iter().enumerate() {
         let index = index.to_string();
-        let path = ["input", "prices", index.as_str()];
+        let path = ["prices", index.as_str()];
         if !(1..=10).contains(tier) {
             errors.push(FieldError::new(
                 &path,
@@ -444,7 +444,7 @@ async fn check_components<C: ConnectionTrait>(
     let mut checked = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let index = index.to_string();
-        let path = ["input", "components", index.as_str()];
+        let path = ["components", index.as_str()];
         if line.quantity <= Decimal::ZERO {
             errors.push(FieldError::new(
                 &path,
@@ -493,7 +493,7 @@ async fn check_components<C: ConnectionTrait>(
     }
     if !checked.is_empty() && uses_transitively(db, &checked, row.id).await? {
         errors.push(FieldError::new(
-            &["input", "components"],
+            &["components"],
             ErrorCode::InvalidCombination,
             "a component is (directly or through its own components) made of this product",
         ));
@@ -548,14 +548,14 @@ async fn check_composition<C: ConnectionTrait>(
     };
     if has_components && row.kind != ProductKind::Stock {
         errors.push(FieldError::new(
-            &["input", "components"],
+            &["components"],
             ErrorCode::InvalidCombination,
             "only stock products have a bill of materials",
         ));
     }
     if row.auto_assembly && !has_components {
         errors.push(FieldError::new(
-            &["input", "autoAssembly"],
+            &["autoAssembly"],
             ErrorCode::RequiresSetting,
             "auto-assembly needs a bill of materials",
         ));
@@ -577,7 +577,7 @@ async fn check_composition<C: ConnectionTrait>(
             .unwrap_or(false);
         if holds_stock {
             errors.push(FieldError::new(
-                &["input", "kind"],
+                &["kind"],
                 ErrorCode::InvalidCombination,
                 "this product has stock or allocations; bring them to zero before changing its kind",
             ));
@@ -611,7 +611,7 @@ async fn check_sku_free<C: ConnectionTrait>(
         .await?;
     if product_clash.is_some() || family_clash.is_some() {
         errors.push(FieldError::new(
-            &["input", "sku"],
+            &["sku"],
             ErrorCode::AlreadyExists,
             format!(
                 "SKU {} is taken (SKUs are compared without regard to case)",

@@ -48,7 +48,7 @@ pub async fn create_account(
     ] {
         if !given {
             errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::Invalid,
                 format!("an account needs a {field}"),
             ));
@@ -56,7 +56,7 @@ pub async fn create_account(
     }
     if draft.kind.is_none() {
         errors.push(FieldError::new(
-            &["input", "kind"],
+            &["kind"],
             ErrorCode::Invalid,
             "an account needs a kind",
         ));
@@ -89,7 +89,7 @@ async fn save<C: ConnectionTrait>(
     mut errors: Vec<FieldError>,
 ) -> DomainResult<account::Model> {
     if let Some(code) = &draft.code
-        && let Some(code) = checked_name(&["input", "code"], code, "code", &mut errors)
+        && let Some(code) = checked_name(&["code"], code, "code", &mut errors)
     {
         check_free(
             db,
@@ -98,7 +98,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &code,
             Some(row.id),
-            &["input", "code"],
+            &["code"],
             format!("an account with code {code} exists"),
             &mut errors,
         )
@@ -106,7 +106,7 @@ async fn save<C: ConnectionTrait>(
         row.code = code;
     }
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         check_free(
             db,
@@ -115,7 +115,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &name,
             Some(row.id),
-            &["input", "name"],
+            &["name"],
             format!("an account named {name} exists"),
             &mut errors,
         )
@@ -143,13 +143,13 @@ async fn save<C: ConnectionTrait>(
         };
         if row.kind != AccountKind::Liability {
             errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::InvalidCombination,
                 "only a liability account can hold gift cards (a sold gift card is owed until redeemed)",
             ));
         } else if !row.can_receive_payments {
             errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::RequiresSetting,
                 "a gift card liability account must be able to receive payments (redemptions pay into it)",
             ));
@@ -166,12 +166,12 @@ async fn save<C: ConnectionTrait>(
     };
     match written {
         Err(err) if violates(&err, "accounts_name") => Err(DomainError::invalid(
-            &["input", "name"],
+            &["name"],
             ErrorCode::AlreadyExists,
             "an account with this name exists",
         )),
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "code"],
+            &["code"],
             ErrorCode::AlreadyExists,
             "an account with this code exists",
         )),
@@ -206,28 +206,28 @@ async fn check_dependants<C: ConnectionTrait>(
     let payments: bool = uses.try_get("", "payments")?;
     if gift_card && (row.kind != AccountKind::Liability || !row.can_receive_payments) {
         errors.push(FieldError::new(
-            &["input", "kind"],
+            &["kind"],
             ErrorCode::InvalidCombination,
             "a store uses this account as its gift card liability account: it stays a liability account that can receive payments",
         ));
     }
     if gift_card && unflagging {
         errors.push(FieldError::new(
-            &["input", "isGiftCardLiability"],
+            &["isGiftCardLiability"],
             ErrorCode::InvalidCombination,
             "a store uses this account as its gift card liability account",
         ));
     }
     if revenue && row.kind != AccountKind::Revenue {
         errors.push(FieldError::new(
-            &["input", "kind"],
+            &["kind"],
             ErrorCode::InvalidCombination,
             "a store or a customer uses this account as a revenue account: it stays a revenue account",
         ));
     }
     if payments && !row.can_receive_payments {
         errors.push(FieldError::new(
-            &["input", "canReceivePayments"],
+            &["canReceivePayments"],
             ErrorCode::InvalidCombination,
             "a payment method is mapped to this account: it keeps receiving payments",
         ));

@@ -48,7 +48,7 @@ pub async fn create_carrier(
     let mut errors = Vec::new();
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a carrier needs a name",
         ));
@@ -81,7 +81,7 @@ async fn save<C: ConnectionTrait>(
     mut errors: Vec<FieldError>,
 ) -> DomainResult<carrier::Model> {
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         check_free(
             db,
@@ -90,7 +90,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &name,
             Some(row.id),
-            &["input", "name"],
+            &["name"],
             format!("a carrier named {name} exists"),
             &mut errors,
         )
@@ -103,7 +103,7 @@ async fn save<C: ConnectionTrait>(
             && !valid_template(t)
         {
             errors.push(FieldError::new(
-                &["input", "trackingUrlTemplate"],
+                &["trackingUrlTemplate"],
                 ErrorCode::Invalid,
                 format!(
                     "a tracking URL template is an http(s) URL with {TRACKING_NUMBER_PLACEHOLDER} where the number goes"
@@ -121,7 +121,7 @@ async fn save<C: ConnectionTrait>(
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 errors.push(FieldError::new(
-                    &["input", "magentoCarrierCode"],
+                    &["magentoCarrierCode"],
                     ErrorCode::Invalid,
                     format!(
                         "a Magento carrier code is up to {MAX_MAGENTO_CODE_LENGTH} letters, digits, '_' or '-' (e.g. ups, custom)"
@@ -135,7 +135,7 @@ async fn save<C: ConnectionTrait>(
                     row.org_id,
                     code,
                     Some(row.id),
-                    &["input", "magentoCarrierCode"],
+                    &["magentoCarrierCode"],
                     format!("another carrier has the Magento carrier code {code}"),
                     &mut errors,
                 )
@@ -153,12 +153,12 @@ async fn save<C: ConnectionTrait>(
     };
     match written {
         Err(err) if violates(&err, "carriers_magento_code") => Err(DomainError::invalid(
-            &["input", "magentoCarrierCode"],
+            &["magentoCarrierCode"],
             ErrorCode::AlreadyExists,
             "another carrier has this Magento carrier code",
         )),
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "name"],
+            &["name"],
             ErrorCode::AlreadyExists,
             "a carrier with this name exists",
         )),

@@ -55,7 +55,7 @@ pub async fn create_location(
     let mut errors = Vec::new();
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a location needs a name",
         ));
@@ -89,7 +89,7 @@ async fn save<C: ConnectionTrait>(
     mut errors: Vec<FieldError>,
 ) -> DomainResult<location::Model> {
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         check_free(
             db,
@@ -98,7 +98,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &name,
             Some(row.id),
-            &["input", "name"],
+            &["name"],
             format!("a location named {name} exists"),
             &mut errors,
         )
@@ -119,14 +119,14 @@ async fn save<C: ConnectionTrait>(
     }
     if let Some(country) = draft.country {
         row.country = match super::optional_text(country.as_deref()) {
-            Some(code) => checked_country(&["input", "address", "country"], &code, &mut errors),
+            Some(code) => checked_country(&["address", "country"], &code, &mut errors),
             None => None,
         };
     }
     if let Some(is_default) = draft.is_default {
         if !is_default && current.as_ref().is_some_and(|c| c.is_default) {
             errors.push(FieldError::new(
-                &["input", "isDefault"],
+                &["isDefault"],
                 ErrorCode::InvalidCombination,
                 "an organisation always has a default location: make another one the default instead",
             ));
@@ -151,7 +151,7 @@ async fn save<C: ConnectionTrait>(
         Err(err) if violates(&err, "locations_one_default") => Err(default_race("location")),
         // Another call took the name between the check and the write.
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "name"],
+            &["name"],
             ErrorCode::AlreadyExists,
             "a location with this name exists",
         )),

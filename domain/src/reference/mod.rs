@@ -156,7 +156,7 @@ pub(crate) fn violates(err: &sea_orm::DbErr, index: &str) -> bool {
 /// The error for a write that lost a race for the one default of a book.
 pub(crate) fn default_race(what: &str) -> DomainError {
     DomainError::invalid(
-        &["input", "isDefault"],
+        &["isDefault"],
         ErrorCode::InvalidCombination,
         format!("another {what} became the default at the same time; try again"),
     )

@@ -51,14 +51,14 @@ pub async fn create_payment_term(
     let mut errors = Vec::new();
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a payment term needs a name",
         ));
     }
     if draft.method.is_none() {
         errors.push(FieldError::new(
-            &["input", "method"],
+            &["method"],
             ErrorCode::Invalid,
             "a payment term needs a method",
         ));
@@ -97,7 +97,7 @@ async fn save<C: ConnectionTrait>(
     mut errors: Vec<FieldError>,
 ) -> DomainResult<payment_term::Model> {
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         check_free(
             db,
@@ -106,7 +106,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &name,
             Some(row.id),
-            &["input", "name"],
+            &["name"],
             format!("a payment term named {name} exists"),
             &mut errors,
         )
@@ -125,7 +125,7 @@ async fn save<C: ConnectionTrait>(
     if let Some(is_default) = draft.is_default {
         if !is_default && current.as_ref().is_some_and(|c| c.is_default) {
             errors.push(FieldError::new(
-                &["input", "isDefault"],
+                &["isDefault"],
                 ErrorCode::InvalidCombination,
                 "an organisation always has a default payment term: make another one the default instead",
             ));
@@ -152,7 +152,7 @@ async fn save<C: ConnectionTrait>(
             Err(default_race("payment term"))
         }
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "name"],
+            &["name"],
             ErrorCode::AlreadyExists,
             "a payment term with this name exists",
         )),
@@ -175,7 +175,7 @@ fn check_days(row: &payment_term::Model, days_given: bool, errors: &mut Vec<Fiel
         PaymentTermMethod::Prepaid => {
             if row.days.is_some() {
                 errors.push(FieldError::new(
-                    &["input", "days"],
+                    &["days"],
                     ErrorCode::InvalidCombination,
                     "a prepaid term has no days",
                 ));
@@ -185,12 +185,12 @@ fn check_days(row: &payment_term::Model, days_given: bool, errors: &mut Vec<Fiel
     };
     match row.days {
         None => errors.push(FieldError::new(
-            &["input", field],
+            &[field],
             ErrorCode::RequiresSetting,
             format!("this method needs `days`: {what}"),
         )),
         Some(days) if !range.contains(&days) => errors.push(FieldError::new(
-            &["input", field],
+            &[field],
             ErrorCode::OutOfRange,
             format!("`days` is {what}"),
         )),

@@ -39,14 +39,14 @@ pub async fn create_tax_rule(
     let mut errors = Vec::new();
     if draft.name.is_none() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "a tax rule needs a name",
         ));
     }
     if draft.rate.is_none() {
         errors.push(FieldError::new(
-            &["input", "rate"],
+            &["rate"],
             ErrorCode::Invalid,
             "a tax rule needs a rate",
         ));
@@ -80,7 +80,7 @@ async fn save<C: ConnectionTrait>(
     mut errors: Vec<FieldError>,
 ) -> DomainResult<tax_rule::Model> {
     if let Some(name) = &draft.name
-        && let Some(name) = checked_name(&["input", "name"], name, "name", &mut errors)
+        && let Some(name) = checked_name(&["name"], name, "name", &mut errors)
     {
         check_free(
             db,
@@ -89,7 +89,7 @@ async fn save<C: ConnectionTrait>(
             row.org_id,
             &name,
             Some(row.id),
-            &["input", "name"],
+            &["name"],
             format!("a tax rule named {name} exists"),
             &mut errors,
         )
@@ -101,7 +101,7 @@ async fn save<C: ConnectionTrait>(
         if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
             rate_ok = false;
             errors.push(FieldError::new(
-                &["input", "rate"],
+                &["rate"],
                 ErrorCode::OutOfRange,
                 "a rate is a percentage from 0 to 100",
             ));
@@ -119,7 +119,7 @@ async fn save<C: ConnectionTrait>(
             "isTaxFree"
         };
         errors.push(FieldError::new(
-            &["input", field],
+            &[field],
             ErrorCode::InvalidCombination,
             "a tax-free rule has rate 0",
         ));
@@ -132,7 +132,7 @@ async fn save<C: ConnectionTrait>(
     };
     match written {
         Err(err) if unique_violation(&err) => Err(DomainError::invalid(
-            &["input", "name"],
+            &["name"],
             ErrorCode::AlreadyExists,
             "a tax rule with this name exists",
         )),

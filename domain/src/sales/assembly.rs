@@ -32,7 +32,7 @@ pub async fn assemble(
     quantity: Decimal,
 ) -> DomainResult<assembly::Model> {
     let txn = db.begin().await?;
-    stock::known_location(&txn, org_id, location_id, &["input", "locationId"]).await?;
+    stock::known_location(&txn, org_id, location_id, &["locationId"]).await?;
     let done = assemble_in(&txn, org_id, product_id, location_id, quantity, None).await?;
     txn.commit().await?;
     Ok(done)
@@ -50,20 +50,20 @@ pub(crate) async fn assemble_in<C: ConnectionTrait>(
 ) -> DomainResult<assembly::Model> {
     if quantity <= Decimal::ZERO {
         return Err(DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::OutOfRange,
             "assemble a positive quantity",
         ));
     }
-    stock::check_quantity_bound(&["input", "quantity"], quantity)?;
-    let finished = stock::stock_product(db, org_id, product_id, &["input", "productId"]).await?;
+    stock::check_quantity_bound(&["quantity"], quantity)?;
+    let finished = stock::stock_product(db, org_id, product_id, &["productId"]).await?;
     let components = bill_of_materials::Entity::find()
         .filter(bill_of_materials::Column::ProductId.eq(product_id))
         .all(db)
         .await?;
     if components.is_empty() {
         return Err(DomainError::invalid(
-            &["input", "productId"],
+            &["productId"],
             ErrorCode::RequiresSetting,
             format!("{} has no bill of materials to assemble from", finished.sku),
         ));
@@ -104,7 +104,7 @@ pub(crate) async fn assemble_in<C: ConnectionTrait>(
     }
     if !short.is_empty() {
         return Err(DomainError::invalid(
-            &["input", "quantity"],
+            &["quantity"],
             ErrorCode::OutOfRange,
             format!(
                 "not enough components on hand to assemble {} × {}: {}",

@@ -184,10 +184,10 @@ pub(crate) async fn create_credit_note_in<C: ConnectionTrait>(
     let note_id = Uuid::new_v4();
     for (index, credit) in draft.lines.iter().enumerate() {
         let index = index.to_string();
-        let path = ["input", "lines", index.as_str(), "quantity"];
+        let path = ["lines", index.as_str(), "quantity"];
         let Some(line) = allowance.lines.get(&credit.sale_line_id) else {
             errors.push(FieldError::new(
-                &["input", "lines", index.as_str(), "saleLineId"],
+                &["lines", index.as_str(), "saleLineId"],
                 ErrorCode::NotFound,
                 "not a line of this sale",
             ));
@@ -236,7 +236,7 @@ pub(crate) async fn create_credit_note_in<C: ConnectionTrait>(
         if description.trim().is_empty() {
             let index = index.to_string();
             errors.push(FieldError::new(
-                &["input", "adjustments", index.as_str(), "description"],
+                &["adjustments", index.as_str(), "description"],
                 ErrorCode::Invalid,
                 "say what the amount is for",
             ));
@@ -256,7 +256,7 @@ pub(crate) async fn create_credit_note_in<C: ConnectionTrait>(
     }
     if total > invoice.total {
         errors.push(FieldError::new(
-            &["input"],
+            &[],
             ErrorCode::OutOfRange,
             format!(
                 "a credit note cannot exceed the invoice's {}",
@@ -266,7 +266,7 @@ pub(crate) async fn create_credit_note_in<C: ConnectionTrait>(
     }
     if total < Decimal::ZERO {
         errors.push(FieldError::new(
-            &["input", "adjustments"],
+            &["adjustments"],
             ErrorCode::OutOfRange,
             "a credit note cannot be negative",
         ));
@@ -342,7 +342,7 @@ async fn check_restock<C: ConnectionTrait>(
     let stocked = stocked_products(db, &lines).await?;
     for (index, line) in restock.iter().enumerate() {
         let index = index.to_string();
-        let path = |field: &'static str| ["input", "restock", index.as_str(), field];
+        let path = |field: &'static str| ["restock", index.as_str(), field];
         let Some(sale_line) = allowance.lines.get(&line.sale_line_id) else {
             errors.push(FieldError::new(
                 &path("saleLineId"),
@@ -404,7 +404,7 @@ async fn check_refunds<C: ConnectionTrait>(
     let mut refunded = Decimal::ZERO;
     for (index, refund) in refunds.iter().enumerate() {
         let index = index.to_string();
-        let path = |field: &'static str| ["input", "refunds", index.as_str(), field];
+        let path = |field: &'static str| ["refunds", index.as_str(), field];
         match account::Entity::find_by_id(refund.account_id)
             .filter(account::Column::OrgId.eq(org_id))
             .one(db)

@@ -231,14 +231,14 @@ pub async fn add_payment(
     match receiving {
         None => {
             return Err(DomainError::invalid(
-                &["input", "accountId"],
+                &["accountId"],
                 ErrorCode::NotFound,
                 "no such account",
             ));
         }
         Some(a) if !a.can_receive_payments => {
             return Err(DomainError::invalid(
-                &["input", "accountId"],
+                &["accountId"],
                 ErrorCode::InvalidCombination,
                 format!("account {} {} cannot receive payments", a.code, a.name),
             ));
@@ -248,7 +248,7 @@ pub async fn add_payment(
     let outstanding = invoice.total - invoice.paid;
     if payment.amount <= Decimal::ZERO || payment.amount > outstanding {
         return Err(DomainError::invalid(
-            &["input", "amount"],
+            &["amount"],
             ErrorCode::OutOfRange,
             format!(
                 "a payment is more than zero and at most the {} outstanding",

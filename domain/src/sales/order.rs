@@ -53,7 +53,7 @@ pub(crate) async fn insert_sale<C: ConnectionTrait>(
         .is_none()
     {
         errors.push(FieldError::new(
-            &["input", "customerId"],
+            &["customerId"],
             ErrorCode::NotFound,
             "no such customer",
         ));
@@ -65,7 +65,7 @@ pub(crate) async fn insert_sale<C: ConnectionTrait>(
         .is_none()
     {
         errors.push(FieldError::new(
-            &["input", "locationId"],
+            &["locationId"],
             ErrorCode::NotFound,
             "no such location",
         ));
@@ -80,7 +80,7 @@ pub(crate) async fn insert_sale<C: ConnectionTrait>(
     };
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
         errors.push(FieldError::new(
-            &["input", "currency"],
+            &["currency"],
             ErrorCode::Invalid,
             "a currency is a three-letter ISO code",
         ));
@@ -253,7 +253,7 @@ async fn check_line<C: ConnectionTrait>(
     errors: &mut Vec<FieldError>,
 ) -> DomainResult<Option<(LineDraft, product::Model)>> {
     let index = index.to_string();
-    let path = |field: &'static str| ["input", "lines", index.as_str(), field];
+    let path = |field: &'static str| ["lines", index.as_str(), field];
     let before = errors.len();
     if line.quantity <= Decimal::ZERO {
         errors.push(FieldError::new(
@@ -334,7 +334,7 @@ async fn check_charge<C: ConnectionTrait>(
     errors: &mut Vec<FieldError>,
 ) -> DomainResult<Option<ChargeDraft>> {
     let index = index.to_string();
-    let path = |field: &'static str| ["input", "charges", index.as_str(), field];
+    let path = |field: &'static str| ["charges", index.as_str(), field];
     let before = errors.len();
     if charge.description.trim().is_empty() {
         errors.push(FieldError::new(

@@ -58,7 +58,7 @@ pub async fn set_tax_rule_mappings(
         let index = i.to_string();
         if !rates.contains(&m.tax_rate_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "taxRateCode"],
+                &["mappings", &index, "taxRateCode"],
                 ErrorCode::NotFound,
                 format!(
                     "Magento has no tax rate '{}' (refresh the store's metadata if it is new)",
@@ -68,14 +68,14 @@ pub async fn set_tax_rule_mappings(
         }
         if !rules.contains(&m.tax_rule_id) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "taxRuleId"],
+                &["mappings", &index, "taxRuleId"],
                 ErrorCode::NotFound,
                 "no such tax rule",
             ));
         }
         if !seen.insert(&m.tax_rate_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "taxRateCode"],
+                &["mappings", &index, "taxRateCode"],
                 ErrorCode::InvalidCombination,
                 "this tax rate is mapped twice",
             ));
@@ -85,7 +85,7 @@ pub async fn set_tax_rule_mappings(
         && !rules.contains(&id)
     {
         errors.push(FieldError::new(
-            &["input", "taxFreeTaxRuleId"],
+            &["taxFreeTaxRuleId"],
             ErrorCode::NotFound,
             "no such tax rule",
         ));
@@ -174,7 +174,7 @@ pub async fn set_payment_account_mappings(
         let index = i.to_string();
         if !methods.contains(&m.payment_method_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "paymentMethodCode"],
+                &["mappings", &index, "paymentMethodCode"],
                 ErrorCode::NotFound,
                 format!(
                     "the store has no payment method '{}'",
@@ -184,20 +184,20 @@ pub async fn set_payment_account_mappings(
         }
         if !seen.insert(&m.payment_method_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "paymentMethodCode"],
+                &["mappings", &index, "paymentMethodCode"],
                 ErrorCode::InvalidCombination,
                 "this payment method is mapped twice",
             ));
         }
         match accounts.iter().find(|a| a.code == m.account_code) {
             None => errors.push(FieldError::new(
-                &["input", "mappings", &index, "accountCode"],
+                &["mappings", &index, "accountCode"],
                 ErrorCode::NotFound,
                 "no such account",
             )),
             Some(a) if !a.can_receive_payments || a.kind == AccountKind::Revenue => {
                 errors.push(FieldError::new(
-                    &["input", "mappings", &index, "accountCode"],
+                    &["mappings", &index, "accountCode"],
                     ErrorCode::InvalidCombination,
                     "the account must be able to receive payments",
                 ))
@@ -315,7 +315,7 @@ pub async fn set_location_mappings(
         let index = i.to_string();
         if !sources.contains(&m.source_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "sourceCode"],
+                &["mappings", &index, "sourceCode"],
                 ErrorCode::NotFound,
                 format!(
                     "Magento has no source '{}' (refresh the store's metadata if it is new)",
@@ -325,21 +325,21 @@ pub async fn set_location_mappings(
         }
         if !locations.contains(&m.location_id) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "locationId"],
+                &["mappings", &index, "locationId"],
                 ErrorCode::NotFound,
                 "no such location",
             ));
         }
         if !seen_sources.insert(&m.source_code) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "sourceCode"],
+                &["mappings", &index, "sourceCode"],
                 ErrorCode::InvalidCombination,
                 "this source is mapped twice",
             ));
         }
         if !seen_locations.insert(m.location_id) {
             errors.push(FieldError::new(
-                &["input", "mappings", &index, "locationId"],
+                &["mappings", &index, "locationId"],
                 ErrorCode::InvalidCombination,
                 "this location is mapped to two sources",
             ));

@@ -61,7 +61,7 @@ fn validate_connect(
     let mut errors = Vec::new();
     if input.name.trim().is_empty() {
         errors.push(FieldError::new(
-            &["input", "name"],
+            &["name"],
             ErrorCode::Invalid,
             "must not be empty",
         ));
@@ -75,7 +75,7 @@ fn validate_connect(
     ] {
         if value.trim().is_empty() {
             errors.push(FieldError::new(
-                &["input", field],
+                &[field],
                 ErrorCode::Invalid,
                 "must not be empty",
             ));
@@ -92,7 +92,7 @@ fn validate_connect(
         Ok(_) => Err(DomainError::Invalid(errors)),
         Err(err) => {
             errors.push(FieldError::new(
-                &["input", "baseUrl"],
+                &["baseUrl"],
                 ErrorCode::Invalid,
                 err.to_string(),
             ));
@@ -121,7 +121,7 @@ fn connect_error(err: MagentoError) -> DomainError {
         ),
         other => (ErrorCode::MagentoError, format!("Magento answered with an error: {other}")),
     };
-    DomainError::invalid(&["input"], code, message)
+    DomainError::invalid(&[], code, message)
 }
 
 pub fn client_options(services: &Services, store_label: &str) -> ClientOptions {
@@ -225,7 +225,7 @@ pub async fn connect(
     let store = match inserted {
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             return Err(DomainError::invalid(
-                &["input", "name"],
+                &["name"],
                 ErrorCode::AlreadyExists,
                 "a store with this name is connected",
             ));
