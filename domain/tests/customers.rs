@@ -482,10 +482,7 @@ async fn a_bad_customer_reports_every_problem_and_nothing_is_saved() {
             ("addresses.1.kind".into(), ErrorCode::Invalid),
             ("addresses.1.line1".into(), ErrorCode::Invalid),
             ("contacts.0.email".into(), ErrorCode::Invalid),
-            (
-                "contacts.1.isDefault".into(),
-                ErrorCode::InvalidCombination
-            ),
+            ("contacts.1.isDefault".into(), ErrorCode::InvalidCombination),
             ("contacts.2".into(), ErrorCode::Invalid),
             ("currency".into(), ErrorCode::Invalid),
             ("name".into(), ErrorCode::Invalid),
@@ -572,10 +569,7 @@ async fn a_revenue_account_must_be_of_kind_revenue_and_keeps_it() {
     .expect_err("a bank account");
     assert_eq!(
         errors(err),
-        vec![(
-            "revenueAccountId".into(),
-            ErrorCode::InvalidCombination
-        )]
+        vec![("revenueAccountId".into(), ErrorCode::InvalidCombination)]
     );
     let sales = t.account("4000").await;
     customers::create_customer(

@@ -284,10 +284,7 @@ async fn a_negative_product_buffer_is_refused_with_the_prerequisites() {
         .expect_err("negative buffer");
     assert_eq!(
         common::user_errors(err),
-        vec![(
-            "productBuffer.value".to_owned(),
-            ErrorCode::OutOfRange
-        )]
+        vec![("productBuffer.value".to_owned(), ErrorCode::OutOfRange)]
     );
     db.drop().await;
 }
@@ -547,10 +544,7 @@ async fn saving_settings_refuses_a_negative_buffer_and_unknown_stores_or_product
     .expect_err("negative");
     assert_eq!(
         common::user_errors(negative),
-        vec![(
-            "productBuffer.value".to_owned(),
-            ErrorCode::OutOfRange
-        )]
+        vec![("productBuffer.value".to_owned(), ErrorCode::OutOfRange)]
     );
     let unknown_store = publish::save_settings(
         &db.db,

@@ -67,10 +67,7 @@ async fn a_sku_is_unique_per_organisation_without_regard_to_case() {
     let err = products::create_product(&t.db, t.org_id, draft("mug-blk"))
         .await
         .expect_err("taken");
-    assert_eq!(
-        errors(err),
-        vec![("sku".into(), ErrorCode::AlreadyExists)]
-    );
+    assert_eq!(errors(err), vec![("sku".into(), ErrorCode::AlreadyExists)]);
 
     let other = domain::auth::ensure_organization(&t.db, "Other Org")
         .await
@@ -129,10 +126,7 @@ async fn a_sku_longer_than_magento_allows_is_refused() {
     let err = products::create_product(&t.db, t.org_id, draft(&"X".repeat(65)))
         .await
         .expect_err("too long");
-    assert_eq!(
-        errors(err),
-        vec![("sku".into(), ErrorCode::OutOfRange)]
-    );
+    assert_eq!(errors(err), vec![("sku".into(), ErrorCode::OutOfRange)]);
     t.drop().await;
 }
 
@@ -243,10 +237,7 @@ async fn variants_name_their_family_and_one_value_for_each_of_its_options() {
         .expect_err("one value short");
     assert_eq!(
         errors(err),
-        vec![(
-            "family.optionValues".into(),
-            ErrorCode::InvalidCombination
-        )]
+        vec![("family.optionValues".into(), ErrorCode::InvalidCombination)]
     );
     let err = products::create_product(
         &t.db,
@@ -255,17 +246,11 @@ async fn variants_name_their_family_and_one_value_for_each_of_its_options() {
     )
     .await
     .expect_err("same options twice");
-    assert_eq!(
-        errors(err),
-        vec![("sku".into(), ErrorCode::AlreadyExists)]
-    );
+    assert_eq!(errors(err), vec![("sku".into(), ErrorCode::AlreadyExists)]);
     let err = products::create_product(&t.db, t.org_id, draft("tee"))
         .await
         .expect_err("the family's SKU");
-    assert_eq!(
-        errors(err),
-        vec![("sku".into(), ErrorCode::AlreadyExists)]
-    );
+    assert_eq!(errors(err), vec![("sku".into(), ErrorCode::AlreadyExists)]);
     t.drop().await;
 }
 

@@ -296,10 +296,7 @@ async fn a_tax_free_rule_keeps_rate_zero_through_an_update() {
     )
     .await
     .expect_err("over 100 %");
-    assert_eq!(
-        errors(err),
-        vec![("rate".into(), ErrorCode::OutOfRange)]
-    );
+    assert_eq!(errors(err), vec![("rate".into(), ErrorCode::OutOfRange)]);
     let updated = reference::update_tax_rule(
         &t.db,
         t.org_id,
@@ -333,10 +330,7 @@ async fn the_gift_card_flag_is_only_allowed_on_liability_accounts() {
     .expect_err("revenue");
     assert_eq!(
         errors(err),
-        vec![(
-            "isGiftCardLiability".into(),
-            ErrorCode::InvalidCombination
-        )]
+        vec![("isGiftCardLiability".into(), ErrorCode::InvalidCombination)]
     );
     let gift = reference::create_account(
         &t.db,
@@ -383,10 +377,7 @@ async fn a_gift_card_account_must_be_able_to_receive_payments() {
     .expect_err("no payments");
     assert_eq!(
         errors(err),
-        vec![(
-            "isGiftCardLiability".into(),
-            ErrorCode::RequiresSetting
-        )]
+        vec![("isGiftCardLiability".into(), ErrorCode::RequiresSetting)]
     );
     t.drop().await;
 }

@@ -206,11 +206,7 @@ async fn every_bad_line_is_reported_and_nothing_is_written() {
     let fields: Vec<String> = errors.iter().map(|e| e.field.join(".")).collect();
     assert_eq!(
         fields,
-        [
-            "lines.0.productId",
-            "lines.1.quantity",
-            "lines.2.discount"
-        ]
+        ["lines.0.productId", "lines.1.quantity", "lines.2.discount"]
     );
     let page = sales::sales(
         &s.t.db,

@@ -70,30 +70,15 @@ async fn an_adjustment_needs_a_reason_and_a_quantity_other_than_zero() {
     let err = stock::adjust(&t.db, t.org_id, product, location, qty(0), "why")
         .await
         .expect_err("zero");
-    assert_eq!(
-        code(err),
-        (
-            vec!["quantity".into()],
-            ErrorCode::OutOfRange
-        )
-    );
+    assert_eq!(code(err), (vec!["quantity".into()], ErrorCode::OutOfRange));
     let err = stock::adjust(&t.db, t.org_id, product, location, qty(1), "  ")
         .await
         .expect_err("no reason");
-    assert_eq!(
-        code(err),
-        (vec!["reason".into()], ErrorCode::Invalid)
-    );
+    assert_eq!(code(err), (vec!["reason".into()], ErrorCode::Invalid));
     let err = stock::adjust(&t.db, t.org_id, Uuid::new_v4(), location, qty(1), "x")
         .await
         .expect_err("unknown product");
-    assert_eq!(
-        code(err),
-        (
-            vec!["productId".into()],
-            ErrorCode::NotFound
-        )
-    );
+    assert_eq!(code(err), (vec!["productId".into()], ErrorCode::NotFound));
     assert!(
         stock::discrepancies(&t.db, t.org_id)
             .await
@@ -123,10 +108,7 @@ async fn an_adjustment_cannot_take_on_hand_below_zero() {
     let text = err.to_string();
     assert_eq!(
         code(err),
-        (
-            vec!["quantity".into()],
-            ErrorCode::InsufficientStock
-        )
+        (vec!["quantity".into()], ErrorCode::InsufficientStock)
     );
     for named in ["BOLT", "Shop", "5 on hand"] {
         assert!(text.contains(named), "{text:?} names {named}");
@@ -325,10 +307,7 @@ async fn a_transfer_cannot_take_allocated_or_missing_stock() {
         .expect_err("only 2 available");
     assert_eq!(
         code(err),
-        (
-            vec!["quantity".into()],
-            ErrorCode::InsufficientStock
-        )
+        (vec!["quantity".into()], ErrorCode::InsufficientStock)
     );
     let err = stock::transfer(&t.db, t.org_id, product, north, north, qty(1))
         .await

@@ -134,16 +134,17 @@ impl From<Address> for sales::Address {
     }
 }
 
-fn address(json: &serde_json::Value) -> Address {
-    let a: sales::Address = serde_json::from_value(json.clone()).unwrap_or_default();
-    Address {
-        company: a.company,
-        line1: a.line1,
-        line2: a.line2,
-        city: a.city,
-        region: a.region,
-        postcode: a.postcode,
-        country: a.country,
+impl From<sales::Address> for Address {
+    fn from(a: sales::Address) -> Self {
+        Self {
+            company: a.company,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postcode: a.postcode,
+            country: a.country,
+        }
     }
 }
 
@@ -188,8 +189,7 @@ impl Sale {
         self.0.sale.order_status.into()
     }
     async fn contact(&self) -> Contact {
-        let c: sales::Contact =
-            serde_json::from_value(self.0.sale.contact.clone()).unwrap_or_default();
+        let c = self.0.contact();
         Contact {
             name: c.name,
             email: c.email,
@@ -197,10 +197,10 @@ impl Sale {
         }
     }
     async fn billing_address(&self) -> Address {
-        address(&self.0.sale.billing_address)
+        self.0.billing_address().into()
     }
     async fn shipping_address(&self) -> Address {
-        address(&self.0.sale.shipping_address)
+        self.0.shipping_address().into()
     }
     async fn customer_reference(&self) -> Option<&str> {
         self.0.sale.customer_reference.as_deref()
@@ -248,16 +248,7 @@ impl Sale {
                 pack_status: f.fulfilment.pack_status.into(),
                 ship_status: f.fulfilment.ship_status.into(),
                 carrier_name: f.fulfilment.carrier_name.clone(),
-                tracking_numbers: f
-                    .fulfilment
-                    .tracking_numbers
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                tracking_numbers: f.tracking_numbers(),
                 lines: f.lines.iter().map(fulfilment_line).collect(),
                 picked_at: f.fulfilment.picked_at,
                 packed_at: f.fulfilment.packed_at,
@@ -279,7 +270,7 @@ impl Sale {
                 tax_total: i.invoice.tax_total,
                 total: i.invoice.total,
                 paid: i.invoice.paid,
-                outstanding: i.invoice.total - i.invoice.paid,
+                outstanding: i.outstanding(),
                 payments: i.payments.iter().map(payment).collect(),
             })
             .collect()

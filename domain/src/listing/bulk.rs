@@ -137,8 +137,7 @@ pub async fn start_bulk(
     let org_id = principal.org_id;
     stores::get(db, org_id, request.store_id).await?;
     if let BufferChange::Set(value) = request.options.buffer
-        && let Some(error) =
-            buffer::product_buffer_error(&["productBuffer", "value"], value)
+        && let Some(error) = buffer::product_buffer_error(&["productBuffer", "value"], value)
     {
         return Err(DomainError::Invalid(vec![error]));
     }

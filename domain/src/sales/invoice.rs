@@ -245,7 +245,7 @@ pub async fn add_payment(
         }
         Some(_) => {}
     }
-    let outstanding = invoice.total - invoice.paid;
+    let outstanding = super::read::outstanding(&invoice);
     if payment.amount <= Decimal::ZERO || payment.amount > outstanding {
         return Err(DomainError::invalid(
             &["amount"],

@@ -44,6 +44,52 @@ pub struct InvoiceRecord {
     pub payments: Vec<sale_payment::Model>,
 }
 
+impl SaleRecord {
+    /// Who to contact about the sale, as it was when the sale was made.
+    pub fn contact(&self) -> super::Contact {
+        stored("contact", &self.sale.contact)
+    }
+
+    pub fn billing_address(&self) -> super::Address {
+        stored("billing address", &self.sale.billing_address)
+    }
+
+    pub fn shipping_address(&self) -> super::Address {
+        stored("shipping address", &self.sale.shipping_address)
+    }
+}
+
+impl FulfilmentRecord {
+    /// The shipment's tracking numbers (none before it ships).
+    pub fn tracking_numbers(&self) -> Vec<String> {
+        stored("tracking numbers", &self.fulfilment.tracking_numbers)
+    }
+}
+
+impl InvoiceRecord {
+    /// What is still to be paid.
+    pub fn outstanding(&self) -> rust_decimal::Decimal {
+        outstanding(&self.invoice)
+    }
+}
+
+pub(crate) fn outstanding(invoice: &sale_invoice::Model) -> rust_decimal::Decimal {
+    invoice.total - invoice.paid
+}
+
+/// A value the sale keeps as JSON. Only the domain writes these columns, so one that
+/// does not read back is a damaged row: it shows as empty and is logged, rather than
+/// failing every read of the sale.
+fn stored<T: serde::de::DeserializeOwned + Default>(what: &str, json: &serde_json::Value) -> T {
+    if json.is_null() {
+        return T::default();
+    }
+    serde_json::from_value(json.clone()).unwrap_or_else(|err| {
+        tracing::warn!(%err, what, "a sale's stored value does not read back; shown empty");
+        T::default()
+    })
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SaleFilter {
     pub customer_id: Option<Uuid>,
@@ -225,4 +271,20 @@ pub(crate) async fn record<C: ConnectionTrait>(
         invoices,
         credit_notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_read_back_and_a_damaged_one_shows_empty() {
+        let tracking: Vec<String> = stored("tracking numbers", &serde_json::json!(["1Z9"]));
+        assert_eq!(tracking, ["1Z9"]);
+        let damaged: Vec<String> = stored("tracking numbers", &serde_json::json!({"x": 1}));
+        assert!(damaged.is_empty());
+        let contact: crate::sales::Contact =
+            stored("contact", &serde_json::json!({"name": "Ann", "email": null}));
+        assert_eq!(contact.name.as_deref(), Some("Ann"));
+    }
 }
