@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL (POST, GraphiQL on GET, WebSocket), health, readiness, metrics.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -15,6 +16,7 @@ use sea_orm::ConnectionTrait;
 use domain::auth;
 
 use crate::graphiql;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, AppState, Caller};
 use crate::metrics;
 
@@ -100,11 +102,14 @@ async fn graphql(
             }));
         }
     };
-    let response: GraphQLResponse = state
-        .schema
-        .execute(gql.into_inner().data(caller))
-        .await
-        .into();
+    let mut request = gql.into_inner().data(caller);
+    if let Caller::Authenticated(principal) = caller {
+        request = request.data(Arc::new(Loaders::new(
+            &state.app.services.db,
+            principal.org_id,
+        )));
+    }
+    let response: GraphQLResponse = state.schema.execute(request).await.into();
     response.respond_to(&req).map_into_boxed_body()
 }
 
@@ -138,6 +143,9 @@ async fn graphql_ws(
                 .await
                 .map_err(|_| async_graphql::Error::new("service unavailable"))?;
             let mut data = Data::default();
+            if let Caller::Authenticated(principal) = caller {
+                data.insert(Arc::new(Loaders::new(&app.services.db, principal.org_id)));
+            }
             data.insert(caller);
             Ok(data)
         })

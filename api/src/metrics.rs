@@ -4,12 +4,13 @@
 
 use std::sync::OnceLock;
 
-use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, TextEncoder};
+use prometheus::{Encoder, IntCounter, IntCounterVec, IntGaugeVec, Opts, TextEncoder};
 use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, Statement};
 
 struct Metrics {
     http_requests: IntCounterVec,
     jobs: IntGaugeVec,
+    db_statements: IntCounter,
 }
 
 fn metrics() -> &'static Metrics {
@@ -25,15 +26,28 @@ fn metrics() -> &'static Metrics {
             &["kind", "state"],
         )
         .expect("valid metric");
+        let db_statements = IntCounter::new(
+            "stockbridge_db_statements_total",
+            "SQL statements this process sent to PostgreSQL",
+        )
+        .expect("valid metric");
         let registry = prometheus::default_registry();
+        let _ = registry.register(Box::new(db_statements.clone()));
         // Registering twice only happens in tests that build several apps.
         let _ = registry.register(Box::new(http_requests.clone()));
         let _ = registry.register(Box::new(jobs.clone()));
         Metrics {
             http_requests,
             jobs,
+            db_statements,
         }
     })
+}
+
+/// Counts every statement the pool runs (what a DataLoader saves shows here).
+pub fn count_statements(db: &mut DatabaseConnection) {
+    let counter = metrics().db_statements.clone();
+    db.set_metric_callback(move |_| counter.inc());
 }
 
 pub fn record_http(method: &str, route: &str, status: u16) {

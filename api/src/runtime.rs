@@ -42,9 +42,10 @@ pub fn secret_box(config: &Config, demo: bool) -> anyhow::Result<SecretBox> {
 }
 
 pub async fn stack(config: &Config, secrets: SecretBox) -> anyhow::Result<Stack> {
-    let db = migration::database::prepare(&config.database_url, config.db_pool)
+    let mut db = migration::database::prepare(&config.database_url, config.db_pool)
         .await
         .context("preparing the database")?;
+    crate::metrics::count_statements(&mut db);
     let transport = RedisTransport::connect(&TransportConfig {
         redis_url: config.redis_url.clone(),
         namespace: config.redis_namespace.clone(),

@@ -90,7 +90,7 @@ impl BulkListingMutation {
             }
         };
         let request = BulkRequest {
-            store_id: ids::decode_input("Store", &input.store_id)?,
+            store_id: ids::decode("Store", &input.store_id)?,
             selection,
             action: input.action.into(),
             options: ListOptions {

@@ -117,11 +117,9 @@ impl CatalogMutation {
     ) -> async_graphql::Result<CatalogDownloadProductsPayload> {
         let principal = super::require(ctx, domain::auth::Role::Operator)?;
         let s = super::state(ctx);
-        let result = match ids::decode("Store", &store_id)? {
-            Some(id) => {
-                domain::listing::download::start_download(&s.services, &principal, id).await
-            }
-            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        let result = {
+            let id = ids::decode("Store", &store_id)?;
+            domain::listing::download::start_download(&s.services, &principal, id).await
         };
         match result {
             Ok(job) => Ok(CatalogDownloadProductsPayload {

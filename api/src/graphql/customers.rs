@@ -12,7 +12,7 @@ use domain::customers::{
 use domain::entities::{customer, customer_address, customer_contact};
 use domain::reference;
 
-use super::errors::{UserError, optional, query, user_errors};
+use super::errors::{UserError, optional, payload, query};
 use super::ids;
 use super::query::{connection, page};
 use super::reference::{Account, PaymentTerm, TaxRule, change};
@@ -331,7 +331,7 @@ fn external_ids(input: Vec<CustomerExternalIdInput>) -> Vec<ExternalId> {
 }
 
 fn reference_id(kind: &str, id: Option<ID>) -> async_graphql::Result<Option<uuid::Uuid>> {
-    id.map(|id| ids::decode_input(kind, &id)).transpose()
+    id.map(|id| ids::decode(kind, &id)).transpose()
 }
 
 fn reference_change(
@@ -385,16 +385,15 @@ fn customer_payload(
     result: Result<CustomerRecord, DomainError>,
     not_found_field: &[&str],
 ) -> async_graphql::Result<CustomerPayload> {
-    match result {
-        Ok(record) => Ok(CustomerPayload {
-            customer: Some(Customer(record)),
-            user_errors: vec![],
-        }),
-        Err(err) => Ok(CustomerPayload {
-            customer: None,
-            user_errors: user_errors(err, not_found_field)?,
-        }),
-    }
+    payload(
+        result,
+        not_found_field,
+        Customer,
+        |customer, user_errors| CustomerPayload {
+            customer,
+            user_errors,
+        },
+    )
 }
 
 #[derive(Default)]
@@ -436,9 +435,7 @@ impl CustomerQuery {
 
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let principal = require(ctx, Role::Viewer)?;
-        let Some(id) = ids::decode("Customer", &id)? else {
-            return Ok(None);
-        };
+        let id = ids::decode("Customer", &id)?;
         let s = state(ctx);
         Ok(
             optional(customers::customer(&s.services.db, principal.org_id, id).await)?
@@ -472,12 +469,7 @@ impl CustomerMutation {
     ) -> async_graphql::Result<CustomerPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let Some(id) = ids::decode("Customer", &input.id)? else {
-            return customer_payload(
-                Err(DomainError::NotFound { entity: "customer" }),
-                &["input", "id"],
-            );
-        };
+        let id = ids::decode("Customer", &input.id)?;
         let result =
             customers::update_customer(&s.services.db, principal.org_id, id, input.into_draft()?)
                 .await;

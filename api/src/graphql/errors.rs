@@ -108,6 +108,19 @@ pub fn user_errors_under(
     }
 }
 
+/// A domain result as a payload: the object, or the userErrors explaining why not.
+pub fn payload<T, U, P>(
+    result: Result<T, DomainError>,
+    not_found_field: &[&str],
+    wrap: impl FnOnce(T) -> U,
+    build: impl FnOnce(Option<U>, Vec<UserError>) -> P,
+) -> async_graphql::Result<P> {
+    match result {
+        Ok(value) => Ok(build(Some(wrap(value)), Vec::new())),
+        Err(err) => Ok(build(None, user_errors(err, not_found_field)?)),
+    }
+}
+
 /// For queries: an unknown object is `null`; anything else but NotFound is internal.
 pub fn optional<T>(result: Result<T, DomainError>) -> async_graphql::Result<Option<T>> {
     match result {

@@ -12,8 +12,11 @@ pub fn encode(kind: &str, id: Uuid) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
 }
 
-/// `Ok(None)` for a well-formed ID of another type (answered as "not found").
-pub fn decode(kind: &str, id: &ID) -> async_graphql::Result<Option<Uuid>> {
+/// The one rule for an ID that names nothing the caller may see: a well-formed ID of
+/// another type decodes to the nil uuid, which no record has, so it is answered exactly
+/// like an ID of another organisation (`null`, or `NOT_FOUND` at its field). Only a
+/// malformed ID is a request error.
+pub fn decode(kind: &str, id: &ID) -> async_graphql::Result<Uuid> {
     let raw = URL_SAFE_NO_PAD
         .decode(id.as_str())
         .ok()
@@ -23,13 +26,11 @@ pub fn decode(kind: &str, id: &ID) -> async_graphql::Result<Option<Uuid>> {
         .split_once(':')
         .ok_or_else(|| bad_input("malformed ID"))?;
     let uuid: Uuid = uuid.parse().map_err(|_| bad_input("malformed ID"))?;
-    Ok((found_kind == kind).then_some(uuid))
-}
-
-/// For inputs: an ID of another type reads as an unknown object (the nil id), which the
-/// domain then reports as "not found" at the input's field.
-pub fn decode_input(kind: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    Ok(decode(kind, id)?.unwrap_or(Uuid::nil()))
+    Ok(if found_kind == kind {
+        uuid
+    } else {
+        Uuid::nil()
+    })
 }
 
 #[cfg(test)]
@@ -40,8 +41,8 @@ mod tests {
     fn an_id_decodes_only_as_its_own_type() {
         let uuid = Uuid::new_v4();
         let id = encode("Store", uuid);
-        assert_eq!(decode("Store", &id).expect("well formed"), Some(uuid));
-        assert_eq!(decode("Job", &id).expect("well formed"), None);
+        assert_eq!(decode("Store", &id).expect("well formed"), uuid);
+        assert_eq!(decode("Job", &id).expect("well formed"), Uuid::nil());
         assert!(decode("Store", &ID("%%%".into())).is_err());
     }
 }

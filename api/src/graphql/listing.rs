@@ -142,8 +142,8 @@ async fn run(
 ) -> async_graphql::Result<ListingPayload> {
     let principal = require(ctx, Role::Operator)?;
     let s = state(ctx);
-    let store_id: Uuid = ids::decode_input("Store", store_id)?;
-    let product_id: Uuid = ids::decode_input("Product", product_id)?;
+    let store_id: Uuid = ids::decode("Store", store_id)?;
+    let product_id: Uuid = ids::decode("Product", product_id)?;
     let session = match StoreSession::open(&s.services, principal.org_id, store_id).await {
         Ok(session) => session,
         Err(err) => return failed(err, prefix),
@@ -239,8 +239,8 @@ impl ListingMutation {
             Ok(settings) => settings,
             Err(error) => return refused(error),
         };
-        let store_id: Uuid = ids::decode_input("Store", &input.store_id)?;
-        let product_id: Uuid = ids::decode_input("Product", &input.product_id)?;
+        let store_id: Uuid = ids::decode("Store", &input.store_id)?;
+        let product_id: Uuid = ids::decode("Product", &input.product_id)?;
         let saved = publish::save_settings(
             &state(ctx).services.db,
             principal.org_id,

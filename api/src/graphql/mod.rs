@@ -9,6 +9,7 @@ pub mod errors;
 pub mod ids;
 mod job;
 mod listing;
+pub mod loaders;
 mod mutation;
 mod products;
 mod query;

@@ -5,7 +5,7 @@ use domain::stores::{self, ConnectInput, LocationMapping, PaymentAccountMapping,
 use domain::{DomainError, jobs};
 use magento::Credentials;
 
-use super::errors::{UserError, user_errors, user_errors_under};
+use super::errors::{UserError, payload, user_errors, user_errors_under};
 use super::ids;
 use super::job::Job;
 use super::store::{Store, StoreSettings, StoreSettingsInput, UserWarning};
@@ -112,14 +112,8 @@ pub struct StoreSetPaymentAccountMappingsInput {
     pub mappings: Vec<PaymentAccountMappingInput>,
 }
 
-/// `Ok(None)` when the ID is of another type: answered like an unknown object.
-fn store_uuid(id: &ID) -> async_graphql::Result<Option<uuid::Uuid>> {
+fn store_uuid(id: &ID) -> async_graphql::Result<uuid::Uuid> {
     ids::decode("Store", id)
-}
-
-fn not_found<T>(field: &str) -> Result<T, DomainError> {
-    let _ = field;
-    Err(DomainError::NotFound { entity: "store" })
 }
 
 #[Object]
@@ -168,11 +162,11 @@ impl CoreMutation {
         let principal = require(ctx, Role::Admin)?;
         let s = state(ctx);
         let patch = input.into_patch()?;
-        let result = match store_uuid(&store_id)? {
-            Some(id) => stores::update_settings(&s.services, principal.org_id, id, patch)
+        let result = {
+            let id = store_uuid(&store_id)?;
+            stores::update_settings(&s.services, principal.org_id, id, patch)
                 .await
-                .map(|saved| (id, saved)),
-            None => not_found("storeId"),
+                .map(|saved| (id, saved))
         };
         match result {
             Ok((id, saved)) => {
@@ -205,23 +199,21 @@ impl CoreMutation {
         let s = state(ctx);
         let mut mappings = Vec::with_capacity(input.mappings.len());
         for m in input.mappings {
-            let rule = ids::decode_input("TaxRule", &m.tax_rule_id)?;
+            let rule = ids::decode("TaxRule", &m.tax_rule_id)?;
             mappings.push(TaxRuleMapping {
                 tax_rate_code: m.tax_rate_code,
                 tax_rule_id: rule,
             });
         }
         let tax_free = match &input.tax_free_tax_rule_id {
-            Some(id) => Some(ids::decode_input("TaxRule", id)?),
+            Some(id) => Some(ids::decode("TaxRule", id)?),
             None => None,
         };
-        let result = match store_uuid(&input.store_id)? {
-            Some(id) => {
-                stores::set_tax_rule_mappings(&s.services, principal.org_id, id, mappings, tax_free)
-                    .await
-                    .map(|()| id)
-            }
-            None => not_found("storeId"),
+        let id = store_uuid(&input.store_id)?;
+        let result = {
+            stores::set_tax_rule_mappings(&s.services, principal.org_id, id, mappings, tax_free)
+                .await
+                .map(|()| id)
         };
         store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
     }
@@ -239,14 +231,14 @@ impl CoreMutation {
         for m in input.mappings {
             mappings.push(LocationMapping {
                 source_code: m.source_code,
-                location_id: ids::decode_input("Location", &m.location_id)?,
+                location_id: ids::decode("Location", &m.location_id)?,
             });
         }
-        let result = match store_uuid(&input.store_id)? {
-            Some(id) => stores::set_location_mappings(&s.services, principal.org_id, id, mappings)
+        let result = {
+            let id = store_uuid(&input.store_id)?;
+            stores::set_location_mappings(&s.services, principal.org_id, id, mappings)
                 .await
-                .map(|()| id),
-            None => not_found("storeId"),
+                .map(|()| id)
         };
         store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
     }
@@ -266,13 +258,11 @@ impl CoreMutation {
                 account_code: m.account_code,
             })
             .collect();
-        let result = match store_uuid(&input.store_id)? {
-            Some(id) => {
-                stores::set_payment_account_mappings(&s.services, principal.org_id, id, mappings)
-                    .await
-                    .map(|()| id)
-            }
-            None => not_found("storeId"),
+        let id = store_uuid(&input.store_id)?;
+        let result = {
+            stores::set_payment_account_mappings(&s.services, principal.org_id, id, mappings)
+                .await
+                .map(|()| id)
         };
         store_payload(ctx, principal.org_id, result, &["input", "storeId"]).await
     }
@@ -286,9 +276,9 @@ impl CoreMutation {
     ) -> async_graphql::Result<StoreDisconnectPayload> {
         let principal = require(ctx, Role::Admin)?;
         let s = state(ctx);
-        let result = match store_uuid(&store_id)? {
-            Some(id) => stores::disconnect(&s.services, principal.org_id, id).await,
-            None => not_found("storeId"),
+        let result = {
+            let id = store_uuid(&store_id)?;
+            stores::disconnect(&s.services, principal.org_id, id).await
         };
         match result {
             Ok(store) => Ok(StoreDisconnectPayload {
@@ -310,9 +300,9 @@ impl CoreMutation {
     ) -> async_graphql::Result<JobPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match store_uuid(&store_id)? {
-            Some(id) => stores::refresh(&s.services, &principal, id).await,
-            None => not_found("storeId"),
+        let result = {
+            let id = store_uuid(&store_id)?;
+            stores::refresh(&s.services, &principal, id).await
         };
         job_payload(result, &["storeId"])
     }
@@ -327,9 +317,9 @@ impl CoreMutation {
     ) -> async_graphql::Result<JobPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match store_uuid(&store_id)? {
-            Some(id) => domain::customers::start_download(&s.services, &principal, id).await,
-            None => not_found("storeId"),
+        let result = {
+            let id = store_uuid(&store_id)?;
+            domain::customers::start_download(&s.services, &principal, id).await
         };
         job_payload(result, &["storeId"])
     }
@@ -338,9 +328,9 @@ impl CoreMutation {
     async fn job_cancel(&self, ctx: &Context<'_>, job_id: ID) -> async_graphql::Result<JobPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match ids::decode("Job", &job_id)? {
-            Some(id) => jobs::cancel(&s.services, principal.org_id, id).await,
-            None => Err(DomainError::NotFound { entity: "job" }),
+        let result = {
+            let id = ids::decode("Job", &job_id)?;
+            jobs::cancel(&s.services, principal.org_id, id).await
         };
         job_payload(result, &["jobId"])
     }
@@ -353,17 +343,15 @@ impl CoreMutation {
     ) -> async_graphql::Result<JobPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match ids::decode("Job", &job_id)? {
-            Some(id) => {
-                jobs::retry_failed(
-                    &s.services,
-                    principal.org_id,
-                    id,
-                    Some(principal.api_key_id),
-                )
-                .await
-            }
-            None => Err(DomainError::NotFound { entity: "job" }),
+        let id = ids::decode("Job", &job_id)?;
+        let result = {
+            jobs::retry_failed(
+                &s.services,
+                principal.org_id,
+                id,
+                Some(principal.api_key_id),
+            )
+            .await
         };
         job_payload(result, &["jobId"])
     }
@@ -396,14 +384,7 @@ fn job_payload(
     result: Result<domain::entities::job::Model, DomainError>,
     not_found_field: &[&str],
 ) -> async_graphql::Result<JobPayload> {
-    match result {
-        Ok(job) => Ok(JobPayload {
-            job: Some(Job(job)),
-            user_errors: vec![],
-        }),
-        Err(err) => Ok(JobPayload {
-            job: None,
-            user_errors: user_errors(err, not_found_field)?,
-        }),
-    }
+    payload(result, not_found_field, Job, |job, user_errors| {
+        JobPayload { job, user_errors }
+    })
 }

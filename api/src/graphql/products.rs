@@ -12,7 +12,7 @@ use domain::products::{
 };
 use domain::{reference, stock};
 
-use super::errors::{UserError, optional, query, user_errors};
+use super::errors::{UserError, optional, payload, query, user_errors};
 use super::ids;
 use super::query::{connection, page};
 use super::reference::{Location, TaxRule};
@@ -52,12 +52,10 @@ pub struct ComponentLineView {
 #[Object(name = "BillOfMaterialsLine")]
 impl ComponentLineView {
     async fn component(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            optional(products::product(&s.services.db, principal.org_id, self.component_id).await)?
-                .map(Product),
-        )
+        require(ctx, Role::Viewer)?;
+        Ok(super::loaders::product(ctx, self.component_id)
+            .await?
+            .map(Product))
     }
     /// Units of the component in one unit of the product.
     async fn quantity(&self) -> Decimal {
@@ -132,12 +130,8 @@ impl Product {
         let Some(id) = self.0.product.default_location_id else {
             return Ok(None);
         };
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(
-            optional(reference::location(&s.services.db, principal.org_id, id).await)?
-                .map(Location),
-        )
+        require(ctx, Role::Viewer)?;
+        Ok(super::loaders::location(ctx, id).await?.map(Location))
     }
     async fn sale_tax_rule(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TaxRule>> {
         let Some(id) = self.0.product.sale_tax_rule_id else {
@@ -181,7 +175,7 @@ impl Product {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let location = match location_id {
-            Some(id) => Some(ids::decode_input("Location", &id)?),
+            Some(id) => Some(ids::decode("Location", &id)?),
             None => None,
         };
         let level = query(
@@ -294,7 +288,7 @@ impl ProductFilter {
             brand: self.brand,
             family_id: self
                 .family_id
-                .map(|id| ids::decode_input("ProductFamily", &id))
+                .map(|id| ids::decode("ProductFamily", &id))
                 .transpose()?,
             tag: self.tag,
             attribute_set: self.attribute_set,
@@ -405,7 +399,7 @@ pub struct ProductFamilyPayload {
 
 fn membership(input: FamilyMembershipInput) -> async_graphql::Result<FamilyMembership> {
     Ok(FamilyMembership {
-        family_id: ids::decode_input("ProductFamily", &input.family_id)?,
+        family_id: ids::decode("ProductFamily", &input.family_id)?,
         option_values: input.option_values,
     })
 }
@@ -419,7 +413,7 @@ fn components(input: Vec<ComponentInput>) -> async_graphql::Result<Vec<Component
         .into_iter()
         .map(|c| {
             Ok(ComponentLine {
-                component_id: ids::decode_input("Product", &c.component_id)?,
+                component_id: ids::decode("Product", &c.component_id)?,
                 quantity: c.quantity,
             })
         })
@@ -462,12 +456,12 @@ impl ProductCreateInput {
             images: self.images,
             default_location_id: Some(
                 self.default_location_id
-                    .map(|id| ids::decode_input("Location", &id))
+                    .map(|id| ids::decode("Location", &id))
                     .transpose()?,
             ),
             sale_tax_rule_id: Some(
                 self.sale_tax_rule_id
-                    .map(|id| ids::decode_input("TaxRule", &id))
+                    .map(|id| ids::decode("TaxRule", &id))
                     .transpose()?,
             ),
             auto_assembly: self.auto_assembly,
@@ -496,11 +490,9 @@ impl ProductUpdateInput {
             weight: change(self.weight, keep)?,
             images: self.images,
             default_location_id: change(self.default_location_id, |id| {
-                ids::decode_input("Location", &id)
+                ids::decode("Location", &id)
             })?,
-            sale_tax_rule_id: change(self.sale_tax_rule_id, |id| {
-                ids::decode_input("TaxRule", &id)
-            })?,
+            sale_tax_rule_id: change(self.sale_tax_rule_id, |id| ids::decode("TaxRule", &id))?,
             auto_assembly: self.auto_assembly,
             prices: self.prices.map(prices),
             components: self.components.map(components).transpose()?,
@@ -547,10 +539,10 @@ impl ProductQuery {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
         let found = match (id, sku) {
-            (Some(id), None) => match ids::decode("Product", &id)? {
-                Some(id) => products::product(&s.services.db, principal.org_id, id).await,
-                None => return Ok(None),
-            },
+            (Some(id), None) => {
+                let id = ids::decode("Product", &id)?;
+                products::product(&s.services.db, principal.org_id, id).await
+            }
             (None, Some(sku)) => {
                 products::product_by_sku(&s.services.db, principal.org_id, &sku).await
             }
@@ -602,12 +594,7 @@ impl ProductMutation {
     ) -> async_graphql::Result<ProductPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let Some(id) = ids::decode("Product", &input.id)? else {
-            return product_payload(
-                Err(domain::DomainError::NotFound { entity: "product" }),
-                &["input", "id"],
-            );
-        };
+        let id = ids::decode("Product", &input.id)?;
         let result =
             products::update_product(&s.services.db, principal.org_id, id, input.into_draft()?)
                 .await;
@@ -647,14 +634,10 @@ fn product_payload(
     result: Result<ProductRecord, domain::DomainError>,
     not_found_field: &[&str],
 ) -> async_graphql::Result<ProductPayload> {
-    match result {
-        Ok(record) => Ok(ProductPayload {
-            product: Some(Product(record)),
-            user_errors: vec![],
-        }),
-        Err(err) => Ok(ProductPayload {
-            product: None,
-            user_errors: user_errors(err, not_found_field)?,
-        }),
-    }
+    payload(result, not_found_field, Product, |product, user_errors| {
+        ProductPayload {
+            product,
+            user_errors,
+        }
+    })
 }

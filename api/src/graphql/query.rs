@@ -63,11 +63,6 @@ pub(crate) fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-/// An empty list (a filter that can match nothing).
-pub(crate) fn empty<U: async_graphql::OutputType>() -> Paged<U> {
-    Connection::with_additional_fields(false, false, ListTotals { total_count: 0 })
-}
-
 /// A Relay connection over one page of a keyset-paged list.
 pub(crate) fn connection<T, U: async_graphql::OutputType>(
     request: PageRequest,
@@ -128,10 +123,10 @@ impl CoreQuery {
         let s = state(ctx);
         let filter = filter.unwrap_or_default();
         let store_id = match &filter.store_id {
-            Some(id) => match ids::decode("Store", id)? {
-                Some(uuid) => Some(uuid),
-                None => return Ok(empty()),
-            },
+            Some(id) => {
+                let uuid = ids::decode("Store", id)?;
+                Some(uuid)
+            }
             None => None,
         };
         let domain_filter = jobs::JobFilter {
@@ -154,9 +149,7 @@ impl CoreQuery {
 
     async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Job>> {
         let principal = require(ctx, Role::Viewer)?;
-        let Some(uuid) = ids::decode("Job", &id)? else {
-            return Ok(None);
-        };
+        let uuid = ids::decode("Job", &id)?;
         let s = state(ctx);
         Ok(optional(jobs::get(&s.services.db, principal.org_id, uuid).await)?.map(Job))
     }

@@ -4,14 +4,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use rust_decimal::Decimal;
 
-use domain::DomainError;
 use domain::auth::Role;
 use domain::entities::{account, carrier, enums, location, payment_term, price_tier, tax_rule};
 use domain::reference::{
     self, AccountDraft, CarrierDraft, LocationDraft, PaymentTermDraft, TaxRuleDraft,
 };
 
-use super::errors::{UserError, optional, query, user_errors};
+use super::errors::{UserError, optional, payload, query};
 use super::ids;
 use super::{require, state};
 
@@ -351,19 +350,6 @@ pub struct CarrierPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// A domain result as a payload: the object, or the userErrors explaining why not.
-fn payload<T, U, P>(
-    result: Result<T, DomainError>,
-    not_found_field: &[&str],
-    wrap: impl FnOnce(T) -> U,
-    build: impl FnOnce(Option<U>, Vec<UserError>) -> P,
-) -> async_graphql::Result<P> {
-    match result {
-        Ok(value) => Ok(build(Some(wrap(value)), Vec::new())),
-        Err(err) => Ok(build(None, user_errors(err, not_found_field)?)),
-    }
-}
-
 /// `MaybeUndefined` → the domain's "leave / clear / set".
 pub(crate) fn change<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
@@ -385,8 +371,8 @@ impl LocationAddressInput {
     }
 }
 
-/// The uuid of an update's `input.id`, `None` when it names another type.
-fn target(kind: &str, id: &ID) -> async_graphql::Result<Option<uuid::Uuid>> {
+/// The uuid of an update's `input.id`.
+fn target(kind: &str, id: &ID) -> async_graphql::Result<uuid::Uuid> {
     ids::decode(kind, id)
 }
 
@@ -411,9 +397,7 @@ impl ReferenceQuery {
 
     async fn location(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Location>> {
         let principal = require(ctx, Role::Viewer)?;
-        let Some(id) = ids::decode("Location", &id)? else {
-            return Ok(None);
-        };
+        let id = ids::decode("Location", &id)?;
         let s = state(ctx);
         Ok(
             optional(reference::location(&s.services.db, principal.org_id, id).await)?
@@ -530,11 +514,9 @@ impl ReferenceMutation {
             MaybeUndefined::Null => LocationAddressInput::default().apply(&mut draft),
             MaybeUndefined::Value(address) => address.apply(&mut draft),
         }
-        let result = match target("Location", &input.id)? {
-            Some(id) => {
-                reference::update_location(&s.services.db, principal.org_id, id, draft).await
-            }
-            None => Err(DomainError::NotFound { entity: "location" }),
+        let result = {
+            let id = target("Location", &input.id)?;
+            reference::update_location(&s.services.db, principal.org_id, id, draft).await
         };
         payload(
             result,
@@ -599,11 +581,9 @@ impl ReferenceMutation {
             rate: input.rate,
             is_tax_free: input.is_tax_free,
         };
-        let result = match target("TaxRule", &input.id)? {
-            Some(id) => {
-                reference::update_tax_rule(&s.services.db, principal.org_id, id, draft).await
-            }
-            None => Err(DomainError::NotFound { entity: "tax rule" }),
+        let result = {
+            let id = target("TaxRule", &input.id)?;
+            reference::update_tax_rule(&s.services.db, principal.org_id, id, draft).await
         };
         payload(
             result,
@@ -655,11 +635,9 @@ impl ReferenceMutation {
             can_receive_payments: input.can_receive_payments,
             is_gift_card_liability: input.is_gift_card_liability,
         };
-        let result = match target("Account", &input.id)? {
-            Some(id) => {
-                reference::update_account(&s.services.db, principal.org_id, id, draft).await
-            }
-            None => Err(DomainError::NotFound { entity: "account" }),
+        let result = {
+            let id = target("Account", &input.id)?;
+            reference::update_account(&s.services.db, principal.org_id, id, draft).await
         };
         payload(result, &["input", "id"], Account, |account, user_errors| {
             AccountPayload {
@@ -707,13 +685,9 @@ impl ReferenceMutation {
             days: change(input.days),
             is_default: input.is_default,
         };
-        let result = match target("PaymentTerm", &input.id)? {
-            Some(id) => {
-                reference::update_payment_term(&s.services.db, principal.org_id, id, draft).await
-            }
-            None => Err(DomainError::NotFound {
-                entity: "payment term",
-            }),
+        let result = {
+            let id = target("PaymentTerm", &input.id)?;
+            reference::update_payment_term(&s.services.db, principal.org_id, id, draft).await
         };
         payload(
             result,
@@ -759,12 +733,8 @@ impl ReferenceMutation {
             tracking_url_template: change(input.tracking_url_template),
             magento_carrier_code: change(input.magento_carrier_code),
         };
-        let result = match target("Carrier", &input.id)? {
-            Some(id) => {
-                reference::update_carrier(&s.services.db, principal.org_id, id, draft).await
-            }
-            None => Err(DomainError::NotFound { entity: "carrier" }),
-        };
+        let id = target("Carrier", &input.id)?;
+        let result = reference::update_carrier(&s.services.db, principal.org_id, id, draft).await;
         payload(result, &["input", "id"], Carrier, |carrier, user_errors| {
             CarrierPayload {
                 carrier,

@@ -6,17 +6,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use domain::DomainError;
 use domain::auth::Role;
 use domain::entities::{
     assembly, enums, sale_charge, sale_credit_note_line, sale_fulfilment_line, sale_line,
     sale_payment, sale_refund, sale_restock,
 };
 use domain::sales::{self, Advanced, CreditNoteDraft, Processing, SaleDraft, SaleRecord, Shipment};
-use domain::{DomainError, reference};
 
 use super::customers::Customer;
-use super::errors::{UserError, optional, query, user_errors};
+use super::errors::{UserError, optional, payload, query, user_errors};
 use super::ids;
+use super::loaders;
 use super::products::Product;
 use super::query::{connection, page};
 use super::reference::Location;
@@ -160,21 +161,16 @@ impl Sale {
         &self.0.sale.number
     }
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(optional(
-            domain::customers::customer(&s.services.db, principal.org_id, self.0.sale.customer_id)
-                .await,
-        )?
-        .map(Customer))
+        require(ctx, Role::Viewer)?;
+        Ok(loaders::customer(ctx, self.0.sale.customer_id)
+            .await?
+            .map(Customer))
     }
     async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(optional(
-            reference::location(&s.services.db, principal.org_id, self.0.sale.location_id).await,
-        )?
-        .map(Location))
+        require(ctx, Role::Viewer)?;
+        Ok(loaders::location(ctx, self.0.sale.location_id)
+            .await?
+            .map(Location))
     }
     async fn currency(&self) -> &str {
         &self.0.sale.currency
@@ -311,12 +307,8 @@ impl SaleLine {
         ids::encode("SaleLine", self.0.id)
     }
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Product>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(optional(
-            domain::products::product(&s.services.db, principal.org_id, self.0.product_id).await,
-        )?
-        .map(Product))
+        require(ctx, Role::Viewer)?;
+        Ok(loaders::product(ctx, self.0.product_id).await?.map(Product))
     }
     /// As it was when the line was written.
     async fn sku(&self) -> &str {
@@ -674,20 +666,14 @@ pub struct AssemblyPayload {
 }
 
 fn sale_payload(result: Result<SaleRecord, DomainError>) -> async_graphql::Result<SalePayload> {
-    match result {
-        Ok(record) => Ok(SalePayload {
-            sale: Some(Sale(record)),
-            user_errors: vec![],
-        }),
-        Err(err) => Ok(SalePayload {
-            sale: None,
-            user_errors: user_errors(err, &["saleId"])?,
-        }),
-    }
+    payload(result, &["saleId"], Sale, |sale, user_errors| SalePayload {
+        sale,
+        user_errors,
+    })
 }
 
 fn decode(kind: &str, id: &ID) -> async_graphql::Result<Uuid> {
-    ids::decode_input(kind, id)
+    ids::decode(kind, id)
 }
 
 fn today() -> NaiveDate {
@@ -838,9 +824,7 @@ impl SaleQuery {
     async fn sale(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Sale>> {
         let principal = require(ctx, Role::Viewer)?;
         let s = state(ctx);
-        let Some(id) = ids::decode("Sale", &id)? else {
-            return Ok(None);
-        };
+        let id = ids::decode("Sale", &id)?;
         Ok(optional(sales::sale(&s.services.db, principal.org_id, id).await)?.map(Sale))
     }
 }

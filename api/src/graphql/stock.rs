@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 
 use domain::auth::Role;
 use domain::entities::stock_level;
-use domain::{reference, stock};
+use domain::stock;
 
-use super::errors::{UserError, optional, user_errors};
+use super::errors::{UserError, user_errors};
 use super::ids;
 use super::job::Job;
 use super::reference::Location;
@@ -38,12 +38,10 @@ pub struct StockLevel(pub stock_level::Model);
 #[Object]
 impl StockLevel {
     async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
-        let principal = require(ctx, Role::Viewer)?;
-        let s = state(ctx);
-        Ok(optional(
-            reference::location(&s.services.db, principal.org_id, self.0.location_id).await,
-        )?
-        .map(Location))
+        require(ctx, Role::Viewer)?;
+        Ok(super::loaders::location(ctx, self.0.location_id)
+            .await?
+            .map(Location))
     }
     async fn on_hand(&self) -> Decimal {
         self.0.on_hand
@@ -119,8 +117,8 @@ impl StockMutation {
         let result = stock::adjust(
             &s.services.db,
             principal.org_id,
-            ids::decode_input("Product", &input.product_id)?,
-            ids::decode_input("Location", &input.location_id)?,
+            ids::decode("Product", &input.product_id)?,
+            ids::decode("Location", &input.location_id)?,
             input.quantity,
             &input.reason,
         )
@@ -147,9 +145,9 @@ impl StockMutation {
         let result = stock::transfer(
             &s.services.db,
             principal.org_id,
-            ids::decode_input("Product", &input.product_id)?,
-            ids::decode_input("Location", &input.from_location_id)?,
-            ids::decode_input("Location", &input.to_location_id)?,
+            ids::decode("Product", &input.product_id)?,
+            ids::decode("Location", &input.from_location_id)?,
+            ids::decode("Location", &input.to_location_id)?,
             input.quantity,
         )
         .await;
@@ -180,11 +178,9 @@ impl StockMutation {
     ) -> async_graphql::Result<StockPushPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match ids::decode("Store", &store_id)? {
-            Some(id) => {
-                domain::listing::stock_sync::start_push(&s.services, &principal, id, skus).await
-            }
-            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        let result = {
+            let id = ids::decode("Store", &store_id)?;
+            domain::listing::stock_sync::start_push(&s.services, &principal, id, skus).await
         };
         match result {
             Ok(job) => Ok(StockPushPayload {
@@ -216,19 +212,17 @@ impl StockMutation {
     ) -> async_graphql::Result<StockImportPayload> {
         let principal = require(ctx, Role::Operator)?;
         let s = state(ctx);
-        let result = match ids::decode("Store", &store_id)? {
-            Some(id) => {
-                domain::listing::stock_import::start_import(
-                    &s.services,
-                    &principal,
-                    id,
-                    skus,
-                    // An explicit null is the default too.
-                    overwrite.unwrap_or(false),
-                )
-                .await
-            }
-            None => Err(domain::DomainError::NotFound { entity: "store" }),
+        let id = ids::decode("Store", &store_id)?;
+        let result = {
+            domain::listing::stock_import::start_import(
+                &s.services,
+                &principal,
+                id,
+                skus,
+                // An explicit null is the default too.
+                overwrite.unwrap_or(false),
+            )
+            .await
         };
         match result {
             Ok(job) => Ok(StockImportPayload {

@@ -446,11 +446,7 @@ impl StoreSettings {
         let Some(id) = self.0.location_id else {
             return Ok(None);
         };
-        let s = state(ctx);
-        Ok(
-            super::errors::optional(reference::location(&s.services.db, self.0.org_id, id).await)?
-                .map(Location),
-        )
+        Ok(super::loaders::location(ctx, id).await?.map(Location))
     }
     async fn invoice_status(&self) -> InvoiceStatus {
         self.0.invoice_status.into()
@@ -568,12 +564,12 @@ fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Optio
 impl StoreSettingsInput {
     pub fn into_patch(self) -> async_graphql::Result<SettingsPatch> {
         let default_customer_id = match self.default_customer_id {
-            MaybeUndefined::Value(id) => Some(Some(ids::decode_input("Customer", &id)?)),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode("Customer", &id)?)),
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Undefined => None,
         };
         let location_id = match self.location_id {
-            MaybeUndefined::Value(id) => Some(Some(ids::decode_input("Location", &id)?)),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode("Location", &id)?)),
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Undefined => None,
         };
@@ -614,9 +610,7 @@ impl StoreSettingsInput {
 /// Loads a store of the caller's organisation (viewer and up).
 pub(crate) async fn load_store(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Store>> {
     let principal = require(ctx, Role::Viewer)?;
-    let Some(uuid) = ids::decode("Store", id)? else {
-        return Ok(None);
-    };
+    let uuid = ids::decode("Store", id)?;
     let s = state(ctx);
     Ok(
         super::errors::optional(stores::get(&s.services.db, principal.org_id, uuid).await)?
@@ -644,7 +638,7 @@ impl CatalogFilter {
             status: self.listing_status.map(Into::into),
             listed_in_store: self
                 .listed_in_store_id
-                .map(|id| ids::decode_input("Store", &id))
+                .map(|id| ids::decode("Store", &id))
                 .transpose()?,
         })
     }

@@ -31,7 +31,7 @@ impl SubscriptionRoot {
             None => None,
         };
         let not_found = || async_graphql::Error::new("job not found");
-        let job_id = ids::decode("Job", &job_id)?.ok_or_else(not_found)?;
+        let job_id = ids::decode("Job", &job_id)?;
         let stream = jobs::job_progress(
             s.services.db.clone(),
             s.hub.clone(),

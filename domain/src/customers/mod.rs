@@ -17,7 +17,7 @@ pub use download::{
 };
 pub use query::{
     CustomerFilter, customer, customer_by_email, customer_by_external_id, customer_by_name,
-    customers,
+    customers, customers_by_ids,
 };
 pub use write::{MAX_CONTACTS, create_customer, update_customer};
 

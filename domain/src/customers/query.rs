@@ -103,6 +103,20 @@ pub async fn customer<C: ConnectionTrait>(
     one(db, row).await
 }
 
+/// The organisation's customers among `ids`, in one batch of queries.
+pub async fn customers_by_ids<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> DomainResult<Vec<CustomerRecord>> {
+    let rows = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org_id))
+        .filter(customer::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    with_details(db, rows).await
+}
+
 /// The oldest customer with a contact whose email is `email`, ignoring case.
 pub async fn customer_by_email<C: ConnectionTrait>(
     db: &C,

@@ -13,7 +13,7 @@ pub use families::{
     update_family_row,
 };
 pub(crate) use query::with_details;
-pub use query::{ProductFilter, product, product_by_sku, product_keys, products};
+pub use query::{ProductFilter, product, product_by_sku, product_keys, products, products_by_ids};
 pub use write::{create_product, update_product};
 
 use rust_decimal::Decimal;

@@ -59,6 +59,21 @@ pub async fn product<C: ConnectionTrait>(
     Ok(with_details(db, vec![row]).await?.remove(0))
 }
 
+/// The organisation's products among `ids`, in one batch of queries (others' and
+/// unknown ids are left out): what a page of sale lines resolves its products with.
+pub async fn products_by_ids<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> DomainResult<Vec<ProductRecord>> {
+    let rows = product::Entity::find()
+        .filter(product::Column::OrgId.eq(org_id))
+        .filter(product::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    with_details(db, rows).await
+}
+
 pub async fn product_by_sku<C: ConnectionTrait>(
     db: &C,
     org_id: Uuid,

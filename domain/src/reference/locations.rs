@@ -182,6 +182,19 @@ pub async fn location<C: ConnectionTrait>(
         .ok_or(DomainError::NotFound { entity: "location" })
 }
 
+/// The organisation's locations among `ids`.
+pub async fn locations_by_ids<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> DomainResult<Vec<location::Model>> {
+    Ok(location::Entity::find()
+        .filter(location::Column::OrgId.eq(org_id))
+        .filter(location::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
 /// The organisation's default location (sales of stores linked to All Locations).
 pub async fn default_location<C: ConnectionTrait>(
     db: &C,

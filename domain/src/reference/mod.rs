@@ -18,7 +18,8 @@ pub use carriers::{
     carriers, create_carrier, tracking_url, update_carrier,
 };
 pub use locations::{
-    LocationDraft, create_location, default_location, location, locations, update_location,
+    LocationDraft, create_location, default_location, location, locations, locations_by_ids,
+    update_location,
 };
 pub use payment_terms::{
     PaymentTermDraft, create_payment_term, default_payment_term, due_date, payment_term,

@@ -1,5 +1,7 @@
 //! Reading sales with everything that belongs to them.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -141,136 +143,239 @@ pub async fn sales<C: ConnectionTrait>(
         query = query.filter(sale::Column::ExternalId.eq(external_id.clone()));
     }
     let page = crate::page::fetch(db, query, page).await?;
-    let mut records = Vec::with_capacity(page.items.len());
-    for (_, sale) in &page.items {
-        records.push(record(db, sale.clone()).await?);
-    }
+    let rows = page.items.iter().map(|(_, sale)| sale.clone()).collect();
+    let records = records(db, rows).await?;
     Ok(page.with_items(records))
 }
 
 pub(crate) async fn record<C: ConnectionTrait>(
     db: &C,
-    mut sale: sale::Model,
+    sale: sale::Model,
 ) -> DomainResult<SaleRecord> {
-    for amount in [
-        &mut sale.subtotal,
-        &mut sale.tax_total,
-        &mut sale.charges_total,
-        &mut sale.total,
-    ] {
-        *amount = amount.normalize();
+    records(db, vec![sale])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound { entity: "sale" })
+}
+
+/// Sales with everything that belongs to them, in one query per table however many
+/// sales there are (a page of 50 costs what one does).
+pub(crate) async fn records<C: ConnectionTrait>(
+    db: &C,
+    sales: Vec<sale::Model>,
+) -> DomainResult<Vec<SaleRecord>> {
+    let ids: Vec<Uuid> = sales.iter().map(|s| s.id).collect();
+    let mut lines = children::<sale_line::Entity, _>(
+        db,
+        sale_line::Column::SaleId,
+        &ids,
+        sale_line::Column::Position,
+        |l| l.sale_id,
+    )
+    .await?;
+    let mut charges = children::<sale_charge::Entity, _>(
+        db,
+        sale_charge::Column::SaleId,
+        &ids,
+        sale_charge::Column::Position,
+        |c| c.sale_id,
+    )
+    .await?;
+    let fulfilments = children::<sale_fulfilment::Entity, _>(
+        db,
+        sale_fulfilment::Column::SaleId,
+        &ids,
+        sale_fulfilment::Column::Number,
+        |f| f.sale_id,
+    )
+    .await?;
+    let fulfilment_ids: Vec<Uuid> = fulfilments.values().flatten().map(|f| f.id).collect();
+    let mut fulfilment_lines = children::<sale_fulfilment_line::Entity, _>(
+        db,
+        sale_fulfilment_line::Column::FulfilmentId,
+        &fulfilment_ids,
+        sale_fulfilment_line::Column::FulfilmentId,
+        |l| l.fulfilment_id,
+    )
+    .await?;
+    let invoices = children::<sale_invoice::Entity, _>(
+        db,
+        sale_invoice::Column::SaleId,
+        &ids,
+        sale_invoice::Column::CreatedAt,
+        |i| i.sale_id,
+    )
+    .await?;
+    let invoice_ids: Vec<Uuid> = invoices.values().flatten().map(|i| i.id).collect();
+    let mut invoice_lines = children::<sale_invoice_line::Entity, _>(
+        db,
+        sale_invoice_line::Column::InvoiceId,
+        &invoice_ids,
+        sale_invoice_line::Column::Position,
+        |l| l.invoice_id,
+    )
+    .await?;
+    let mut payments = children::<sale_payment::Entity, _>(
+        db,
+        sale_payment::Column::InvoiceId,
+        &invoice_ids,
+        sale_payment::Column::CreatedAt,
+        |p| p.invoice_id,
+    )
+    .await?;
+    let credit_notes = children::<sale_credit_note::Entity, _>(
+        db,
+        sale_credit_note::Column::SaleId,
+        &ids,
+        sale_credit_note::Column::CreatedAt,
+        |c| c.sale_id,
+    )
+    .await?;
+    let note_ids: Vec<Uuid> = credit_notes.values().flatten().map(|c| c.id).collect();
+    let mut note_lines = children::<sale_credit_note_line::Entity, _>(
+        db,
+        sale_credit_note_line::Column::CreditNoteId,
+        &note_ids,
+        sale_credit_note_line::Column::Position,
+        |l| l.credit_note_id,
+    )
+    .await?;
+    let mut refunds = children::<sale_refund::Entity, _>(
+        db,
+        sale_refund::Column::CreditNoteId,
+        &note_ids,
+        sale_refund::Column::Id,
+        |r| r.credit_note_id,
+    )
+    .await?;
+    let mut restocks = children::<sale_restock::Entity, _>(
+        db,
+        sale_restock::Column::CreditNoteId,
+        &note_ids,
+        sale_restock::Column::Id,
+        |r| r.credit_note_id,
+    )
+    .await?;
+    let mut fulfilments = fulfilments;
+    let mut invoices = invoices;
+    let mut credit_notes = credit_notes;
+    Ok(sales
+        .into_iter()
+        .map(|mut sale| {
+            for amount in [
+                &mut sale.subtotal,
+                &mut sale.tax_total,
+                &mut sale.charges_total,
+                &mut sale.total,
+            ] {
+                *amount = amount.normalize();
+            }
+            let mut lines = lines.remove(&sale.id).unwrap_or_default();
+            for line in &mut lines {
+                line.quantity = line.quantity.normalize();
+                line.price = line.price.normalize();
+                line.discount = line.discount.normalize();
+                line.tax_amount = line.tax_amount.normalize();
+                line.total = line.total.normalize();
+            }
+            let mut charges = charges.remove(&sale.id).unwrap_or_default();
+            for charge in &mut charges {
+                charge.amount = charge.amount.normalize();
+                charge.tax_amount = charge.tax_amount.normalize();
+            }
+            let fulfilments = fulfilments
+                .remove(&sale.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|fulfilment| {
+                    let mut lines = fulfilment_lines.remove(&fulfilment.id).unwrap_or_default();
+                    for line in &mut lines {
+                        line.quantity = line.quantity.normalize();
+                    }
+                    FulfilmentRecord { fulfilment, lines }
+                })
+                .collect();
+            let invoices = invoices
+                .remove(&sale.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut invoice| {
+                    for amount in [
+                        &mut invoice.subtotal,
+                        &mut invoice.tax_total,
+                        &mut invoice.total,
+                        &mut invoice.paid,
+                    ] {
+                        *amount = amount.normalize();
+                    }
+                    InvoiceRecord {
+                        lines: invoice_lines.remove(&invoice.id).unwrap_or_default(),
+                        payments: payments.remove(&invoice.id).unwrap_or_default(),
+                        invoice,
+                    }
+                })
+                .collect();
+            let credit_notes = credit_notes
+                .remove(&sale.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut credit_note| {
+                    credit_note.total = credit_note.total.normalize();
+                    let mut lines = note_lines.remove(&credit_note.id).unwrap_or_default();
+                    for line in &mut lines {
+                        line.quantity = line.quantity.normalize();
+                        line.total = line.total.normalize();
+                    }
+                    let mut restocks = restocks.remove(&credit_note.id).unwrap_or_default();
+                    for restock in &mut restocks {
+                        restock.quantity = restock.quantity.normalize();
+                    }
+                    CreditNoteRecord {
+                        lines,
+                        refunds: refunds.remove(&credit_note.id).unwrap_or_default(),
+                        restocks,
+                        credit_note,
+                    }
+                })
+                .collect();
+            SaleRecord {
+                sale,
+                lines,
+                charges,
+                fulfilments,
+                invoices,
+                credit_notes,
+            }
+        })
+        .collect())
+}
+
+/// The rows of `E` whose `parent` is one of `ids`, grouped by parent, each group in
+/// `order`.
+async fn children<E, C>(
+    db: &C,
+    parent: E::Column,
+    ids: &[Uuid],
+    order: E::Column,
+    parent_of: fn(&E::Model) -> Uuid,
+) -> DomainResult<HashMap<Uuid, Vec<E::Model>>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(grouped);
     }
-    let mut lines = sale_line::Entity::find()
-        .filter(sale_line::Column::SaleId.eq(sale.id))
-        .order_by_asc(sale_line::Column::Position)
-        .all(db)
-        .await?;
-    for line in &mut lines {
-        line.quantity = line.quantity.normalize();
-        line.price = line.price.normalize();
-        line.discount = line.discount.normalize();
-        line.tax_amount = line.tax_amount.normalize();
-        line.total = line.total.normalize();
-    }
-    let mut charges = sale_charge::Entity::find()
-        .filter(sale_charge::Column::SaleId.eq(sale.id))
-        .order_by_asc(sale_charge::Column::Position)
-        .all(db)
-        .await?;
-    for charge in &mut charges {
-        charge.amount = charge.amount.normalize();
-        charge.tax_amount = charge.tax_amount.normalize();
-    }
-    let mut fulfilments = Vec::new();
-    for fulfilment in sale_fulfilment::Entity::find()
-        .filter(sale_fulfilment::Column::SaleId.eq(sale.id))
-        .order_by_asc(sale_fulfilment::Column::Number)
+    for row in E::find()
+        .filter(parent.is_in(ids.to_vec()))
+        .order_by_asc(order)
         .all(db)
         .await?
     {
-        let mut lines = sale_fulfilment_line::Entity::find()
-            .filter(sale_fulfilment_line::Column::FulfilmentId.eq(fulfilment.id))
-            .all(db)
-            .await?;
-        for line in &mut lines {
-            line.quantity = line.quantity.normalize();
-        }
-        fulfilments.push(FulfilmentRecord { fulfilment, lines });
+        grouped.entry(parent_of(&row)).or_default().push(row);
     }
-    let mut invoices = Vec::new();
-    for mut invoice in sale_invoice::Entity::find()
-        .filter(sale_invoice::Column::SaleId.eq(sale.id))
-        .order_by_asc(sale_invoice::Column::CreatedAt)
-        .all(db)
-        .await?
-    {
-        for amount in [
-            &mut invoice.subtotal,
-            &mut invoice.tax_total,
-            &mut invoice.total,
-            &mut invoice.paid,
-        ] {
-            *amount = amount.normalize();
-        }
-        let lines = sale_invoice_line::Entity::find()
-            .filter(sale_invoice_line::Column::InvoiceId.eq(invoice.id))
-            .order_by_asc(sale_invoice_line::Column::Position)
-            .all(db)
-            .await?;
-        let payments = sale_payment::Entity::find()
-            .filter(sale_payment::Column::InvoiceId.eq(invoice.id))
-            .order_by_asc(sale_payment::Column::CreatedAt)
-            .all(db)
-            .await?;
-        invoices.push(InvoiceRecord {
-            invoice,
-            lines,
-            payments,
-        });
-    }
-    let mut credit_notes = Vec::new();
-    for mut credit_note in sale_credit_note::Entity::find()
-        .filter(sale_credit_note::Column::SaleId.eq(sale.id))
-        .order_by_asc(sale_credit_note::Column::CreatedAt)
-        .all(db)
-        .await?
-    {
-        credit_note.total = credit_note.total.normalize();
-        let mut lines = sale_credit_note_line::Entity::find()
-            .filter(sale_credit_note_line::Column::CreditNoteId.eq(credit_note.id))
-            .order_by_asc(sale_credit_note_line::Column::Position)
-            .all(db)
-            .await?;
-        for line in &mut lines {
-            line.quantity = line.quantity.normalize();
-            line.total = line.total.normalize();
-        }
-        let refunds = sale_refund::Entity::find()
-            .filter(sale_refund::Column::CreditNoteId.eq(credit_note.id))
-            .all(db)
-            .await?;
-        let mut restocks = sale_restock::Entity::find()
-            .filter(sale_restock::Column::CreditNoteId.eq(credit_note.id))
-            .all(db)
-            .await?;
-        for restock in &mut restocks {
-            restock.quantity = restock.quantity.normalize();
-        }
-        credit_notes.push(CreditNoteRecord {
-            credit_note,
-            lines,
-            refunds,
-            restocks,
-        });
-    }
-    Ok(SaleRecord {
-        sale,
-        lines,
-        charges,
-        fulfilments,
-        invoices,
-        credit_notes,
-    })
+    Ok(grouped)
 }
 
 #[cfg(test)]
@@ -283,8 +388,10 @@ mod tests {
         assert_eq!(tracking, ["1Z9"]);
         let damaged: Vec<String> = stored("tracking numbers", &serde_json::json!({"x": 1}));
         assert!(damaged.is_empty());
-        let contact: crate::sales::Contact =
-            stored("contact", &serde_json::json!({"name": "Ann", "email": null}));
+        let contact: crate::sales::Contact = stored(
+            "contact",
+            &serde_json::json!({"name": "Ann", "email": null}),
+        );
         assert_eq!(contact.name.as_deref(), Some("Ann"));
     }
 }
