@@ -9,7 +9,6 @@ pub mod customers;
 pub mod error;
 pub mod events;
 pub mod jobs;
-pub mod listing;
 pub mod page;
 pub mod products;
 pub mod reference;

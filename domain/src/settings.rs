@@ -1,4 +1,4 @@
-//! Store settings (SETTINGS.md): a patch is merged onto the current settings, the
+//! Store settings (`docs/settings.md`): a patch is merged onto the current settings, the
 //! merged whole is validated, and only a valid whole is saved, so a call never saves
 //! part of itself. A parent setting turned off keeps its children's values; they just
 //! stop having an effect (see the `effective_*` helpers).
@@ -298,13 +298,13 @@ pub fn apply(
         ));
     }
     if let Some(buffer) = patch.buffer_inventory {
-        match crate::listing::buffer::buffer_units(buffer) {
+        match crate::channel::magento::buffer::buffer_units(buffer) {
             None => errors.push(err(
                 "bufferInventory",
                 ErrorCode::OutOfRange,
                 format!(
                     "the buffer is a whole number of units from 0 to {}",
-                    crate::listing::buffer::MAX_BUFFER
+                    crate::channel::magento::buffer::MAX_BUFFER
                 ),
             )),
             Some(_) if !next.use_buffer_inventory => errors.push(err(
@@ -336,7 +336,7 @@ pub fn effective_ignore_restock(s: &Settings) -> bool {
     s.ignore_restock_for_unfulfilled && s.fulfilment_mode == FulfilmentMode::AutoPickPackShip
 }
 
-/// Defaults of every setting (SETTINGS.md), for a newly connected store.
+/// Defaults of every setting (`docs/settings.md`), for a newly connected store.
 pub fn defaults(store_id: Uuid, org_id: Uuid) -> Settings {
     Settings {
         store_id,

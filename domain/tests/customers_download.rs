@@ -4,9 +4,10 @@
 mod common;
 
 use common::TestDb;
-use domain::customers::{
-    self, AddressDraft, CustomerDraft, MappedAddress, MappedCustomer, map_customer, save_downloaded,
+use domain::channel::magento::import::customers::{
+    MappedAddress, MappedCustomer, magento_source, map_customer, save_downloaded,
 };
+use domain::customers::{self, AddressDraft, CustomerDraft};
 use domain::entities::customer_address::AddressKind;
 use serde_json::json;
 
@@ -124,7 +125,7 @@ async fn a_name_match_already_linked_to_another_magento_customer_is_not_merged()
 async fn a_ledger_customer_of_the_same_name_is_matched_and_keeps_its_other_ids() {
     let db = TestDb::new("dl_by_name").await;
     let store = db.offline_store("shop").await;
-    let source = customers::magento_source(store);
+    let source = magento_source(store);
     let existing = customers::create_customer(
         &db.db,
         db.org_id,

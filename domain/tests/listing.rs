@@ -8,11 +8,11 @@ mod common;
 use chrono::Utc;
 use common::TestDb;
 use domain::ErrorCode;
-use domain::entities::enums::{ListingStatus, StockMode, StoreStatus};
-use domain::entities::magento_store;
-use domain::listing::publish::{
+use domain::channel::magento::export::publish::{
     self, BufferChange, ListOptions, ListingSettings, StoreSession, product_prerequisites,
 };
+use domain::entities::enums::{ListingStatus, StockMode, StoreStatus};
+use domain::entities::magento_store;
 use domain::products::{self, FamilyDraft, FamilyMembership, ProductDraft};
 use domain::stores::StoreMetadata;
 use magento::{ClientOptions, Credentials, MagentoClient, RetryPolicy};

@@ -1,5 +1,5 @@
 //! Download → Products against the sandbox store: products, families and listings as
-//! MAPPINGS has them, matching by SKU, a re-run that changes nothing, the settings that
+//! `docs/mappings.md` has them, matching by SKU, a re-run that changes nothing, the settings that
 //! steer it (List products as Draft, Use Magento as Master source), items that fail on
 //! their own, and a store that stops answering mid-job.
 
@@ -14,13 +14,13 @@ use uuid::Uuid;
 use common::TestDb;
 use domain::Services;
 use domain::auth::Principal;
+use domain::channel::magento::export::publish::{self, ListOptions, StoreSession};
+use domain::channel::magento::import::products::start_download;
 use domain::entities::enums::{
     JobItemOutcome, JobState, ListingStatus, ProductKind, ProductStatus,
 };
 use domain::entities::{job, job_item, listing, magento_store, product, product_family};
 use domain::jobs::{self, JobContext, JobFailure};
-use domain::listing::download::start_download;
-use domain::listing::publish::{self, ListOptions, StoreSession};
 use domain::settings::SettingsPatch;
 use domain::stores;
 use magento::dto::{ProductInput, ProductStatus as MagentoStatus, ProductType, Visibility};

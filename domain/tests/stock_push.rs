@@ -19,15 +19,15 @@ use uuid::Uuid;
 use common::{TestDb, qty};
 use domain::Services;
 use domain::auth::{Principal, Role};
-use domain::entities::enums::StockMode;
-use domain::entities::magento_store;
-use domain::jobs::{self, JobTransport, Ticket, TransportError};
-use domain::listing::catalog::CatalogEntry;
-use domain::listing::publish::{BufferChange, ListingSettings, save_settings};
-use domain::listing::stock_sync::{
+use domain::channel::magento::catalog::CatalogEntry;
+use domain::channel::magento::export::publish::{BufferChange, ListingSettings, save_settings};
+use domain::channel::magento::export::stock_push::{
     PushReport, PushScope, PushTrigger, StockWatchConfig, push_products_everywhere, push_store,
     run_stock_watch, start_push,
 };
+use domain::entities::enums::StockMode;
+use domain::entities::magento_store;
+use domain::jobs::{self, JobTransport, Ticket, TransportError};
 use domain::secrets::SecretBox;
 use domain::settings::SettingsPatch;
 use domain::stores::{self, ConnectInput};
@@ -280,7 +280,7 @@ impl Shop {
 
     /// Runs "Download → Products" to its end.
     async fn download(&self) {
-        let job = domain::listing::download::start_download(
+        let job = domain::channel::magento::import::products::start_download(
             &self.services,
             &self.principal,
             self.store.id,

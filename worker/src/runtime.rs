@@ -4,8 +4,8 @@ use std::time::Duration;
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
 
 use domain::Services;
+use domain::channel::magento::export::stock_push::{StockWatchConfig, run_stock_watch};
 use domain::jobs::{ReaperConfig, RunOutcome, run_job, run_reaper};
-use domain::listing::stock_sync::{StockWatchConfig, run_stock_watch};
 
 use crate::transport::{JobMessage, RedisTransport};
 

@@ -4,8 +4,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use domain::auth::Role;
-use domain::listing::bulk::{self, BulkRequest, Selection};
-use domain::listing::publish::ListOptions;
+use domain::channel::magento::export::bulk_listing::{self, BulkRequest, Selection};
+use domain::channel::magento::export::publish::ListOptions;
 
 use super::errors::{UserError, user_errors};
 use super::ids;
@@ -15,7 +15,7 @@ use super::store::CatalogFilter;
 use super::{require, state};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(remote = "bulk::BulkAction")]
+#[graphql(remote = "bulk_listing::BulkAction")]
 pub enum BulkListingAction {
     /// List the products not yet listed and update those that are.
     List,
@@ -100,7 +100,7 @@ impl BulkListingMutation {
                 buffer,
             },
         };
-        match bulk::start_bulk(&s.services, &principal, request).await {
+        match bulk_listing::start_bulk(&s.services, &principal, request).await {
             Ok(job) => Ok(ListingBulkApplyPayload {
                 job: Some(Job(job)),
                 user_errors: Vec::new(),

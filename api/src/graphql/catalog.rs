@@ -4,8 +4,8 @@ use async_graphql::{Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use domain::channel::magento::catalog::CatalogEntry;
 use domain::entities::enums;
-use domain::listing::catalog::CatalogEntry;
 
 use super::ids;
 use super::products::Product;
@@ -119,7 +119,8 @@ impl CatalogMutation {
         let s = super::state(ctx);
         let result = {
             let id = ids::decode("Store", &store_id)?;
-            domain::listing::download::start_download(&s.services, &principal, id).await
+            domain::channel::magento::import::products::start_download(&s.services, &principal, id)
+                .await
         };
         match result {
             Ok(job) => Ok(CatalogDownloadProductsPayload {

@@ -7,8 +7,10 @@ use uuid::Uuid;
 
 use domain::DomainError;
 use domain::auth::Role;
-use domain::listing::catalog::CatalogEntry;
-use domain::listing::publish::{self, BufferChange, ListOptions, ListingSettings, StoreSession};
+use domain::channel::magento::catalog::CatalogEntry;
+use domain::channel::magento::export::publish::{
+    self, BufferChange, ListOptions, ListingSettings, StoreSession,
+};
 
 use super::catalog::CatalogItem;
 use super::errors::{UserError, UserErrorCode, user_errors};

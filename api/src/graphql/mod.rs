@@ -1,4 +1,4 @@
-//! The GraphQL schema (DESIGN §6). Errors map in one place ([`errors`]): business
+//! The GraphQL schema (`docs/architecture.md`, `schema.graphql`). Errors map in one place ([`errors`]): business
 //! failures become `userErrors` in the payload; authentication, authorisation, bad
 //! input and internal failures become top-level errors with `extensions.code`.
 

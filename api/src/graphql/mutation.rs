@@ -319,7 +319,8 @@ impl CoreMutation {
         let s = state(ctx);
         let result = {
             let id = store_uuid(&store_id)?;
-            domain::customers::start_download(&s.services, &principal, id).await
+            domain::channel::magento::import::customers::start_download(&s.services, &principal, id)
+                .await
         };
         job_payload(result, &["storeId"])
     }

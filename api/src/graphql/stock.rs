@@ -180,7 +180,13 @@ impl StockMutation {
         let s = state(ctx);
         let result = {
             let id = ids::decode("Store", &store_id)?;
-            domain::listing::stock_sync::start_push(&s.services, &principal, id, skus).await
+            domain::channel::magento::export::stock_push::start_push(
+                &s.services,
+                &principal,
+                id,
+                skus,
+            )
+            .await
         };
         match result {
             Ok(job) => Ok(StockPushPayload {
@@ -214,7 +220,7 @@ impl StockMutation {
         let s = state(ctx);
         let id = ids::decode("Store", &store_id)?;
         let result = {
-            domain::listing::stock_import::start_import(
+            domain::channel::magento::import::stock::start_import(
                 &s.services,
                 &principal,
                 id,

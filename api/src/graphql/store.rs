@@ -167,7 +167,7 @@ impl Store {
         let filter = filter.unwrap_or_default().into_domain()?;
         let page_request = super::query::page(ctx, first, after)?;
         let result = query(
-            domain::listing::catalog::catalog(
+            domain::channel::magento::catalog::catalog(
                 &s.services.db,
                 self.0.org_id,
                 self.0.id,
@@ -384,7 +384,7 @@ pub struct PaymentAccountMapping {
     pub account_code: String,
 }
 
-/// Every setting of the spec's "Integration settings" (SETTINGS.md).
+/// Every store setting (`docs/settings.md`).
 pub struct StoreSettings(pub magento_setting::Model);
 
 #[Object]
@@ -632,8 +632,8 @@ pub struct CatalogFilter {
 impl CatalogFilter {
     pub(crate) fn into_domain(
         self,
-    ) -> async_graphql::Result<domain::listing::catalog::CatalogFilter> {
-        Ok(domain::listing::catalog::CatalogFilter {
+    ) -> async_graphql::Result<domain::channel::magento::catalog::CatalogFilter> {
+        Ok(domain::channel::magento::catalog::CatalogFilter {
             products: self.product.into_domain()?,
             status: self.listing_status.map(Into::into),
             listed_in_store: self

@@ -5,16 +5,13 @@
 //! an update is validated as a whole and written in one transaction; lists given in an
 //! update replace the stored ones.
 //!
-//! Lookups follow the Magento download's match key (MAPPINGS): an external id first,
-//! then the email of any contact, then the name, all without regard to case.
+//! Lookups serve the Magento download's match key (`docs/mappings.md#customer-matching`):
+//! a store's link first, then the email of any contact, then the name, all without
+//! regard to case.
 
-pub(crate) mod download;
 mod query;
-mod write;
+pub(crate) mod write;
 
-pub use download::{
-    MappedAddress, MappedCustomer, magento_source, map_customer, save_downloaded, start_download,
-};
 pub use query::{
     CustomerFilter, customer, customer_by_email, customer_by_external_id, customer_by_name,
     customers, customers_by_ids,

@@ -11,8 +11,8 @@ use entities::customer::CustomerStatus;
 use entities::{customer, customer_address, customer_contact, customer_external_id};
 
 use super::CustomerRecord;
-use super::download::{magento_source, magento_source_store};
 use crate::channel::magento::binder::links_of_records;
+use crate::channel::magento::import::customers::{magento_source, magento_source_store};
 use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult};
 use crate::page::{Page, PageRequest};

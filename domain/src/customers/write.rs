@@ -19,8 +19,8 @@ use entities::{
     payment_term, tax_rule,
 };
 
-use super::download::magento_source_store;
 use super::{AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, ExternalId, query};
+use crate::channel::magento::import::customers::magento_source_store;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::reference::{checked_country, checked_name, locked, optional_text, unique_violation};
 

@@ -2,11 +2,11 @@
 
 use super::JobKind;
 use super::job::JobType;
-use crate::customers::download::CustomersDownload;
-use crate::listing::bulk::BulkListing;
-use crate::listing::download::ProductsDownload;
-use crate::listing::stock_import::StockImport;
-use crate::listing::stock_sync::StockPush;
+use crate::channel::magento::export::bulk_listing::BulkListing;
+use crate::channel::magento::export::stock_push::StockPush;
+use crate::channel::magento::import::customers::CustomersDownload;
+use crate::channel::magento::import::products::ProductsDownload;
+use crate::channel::magento::import::stock::StockImport;
 use crate::stores::metadata::MetadataRefresh;
 
 const TYPES: &[JobType] = &[

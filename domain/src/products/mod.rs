@@ -3,7 +3,7 @@
 //! a price per tier, family membership with option values, and a bill of materials.
 //! A create or an update is validated as a whole and written in one transaction.
 
-pub mod bulk;
+pub mod batch;
 mod families;
 mod query;
 mod write;

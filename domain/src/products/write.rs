@@ -29,7 +29,7 @@ pub async fn create_product(
     org_id: Uuid,
     draft: ProductDraft,
 ) -> DomainResult<ProductRecord> {
-    let blank = super::bulk::blank_product(org_id);
+    let blank = super::batch::blank_product(org_id);
     let mut errors = Vec::new();
     if draft.sku.is_none() {
         errors.push(FieldError::new(

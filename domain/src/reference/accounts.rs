@@ -180,7 +180,7 @@ async fn save<C: ConnectionTrait>(
 }
 
 /// What store settings, payment mappings and customers need of an account they point
-/// at (SETTINGS 15, 16, 31) must stay true after an update.
+/// at (`docs/settings.md#invoices-and-accounts`, `#payment-account-mapping`) must stay true after an update.
 async fn check_dependants<C: ConnectionTrait>(
     db: &C,
     row: &account::Model,

@@ -250,7 +250,7 @@ pub async fn payment_term<C: ConnectionTrait>(
         })
 }
 
-/// The term of sales that bring none (MAPPINGS: orders' terms).
+/// The term of sales that bring none (`docs/mappings.md#orders`: orders' terms).
 pub async fn default_payment_term<C: ConnectionTrait>(
     db: &C,
     org_id: Uuid,

@@ -26,11 +26,11 @@ pub use metadata::{MetadataRefresh, StoreMetadata, remember_sources};
 
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::import::stock::overwrite_warning;
+pub use crate::channel::magento::import::stock::{UserWarning, WarningCode};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::events::{self, DomainEvent, StoreNamed};
 use crate::jobs::{self, Requested};
-use crate::listing::stock_import::overwrite_warning;
-pub use crate::listing::stock_import::{UserWarning, WarningCode};
 use crate::reference;
 use crate::settings::{self, References, SettingsPatch};
 

@@ -94,7 +94,7 @@ CREATE TABLE magento_stores (
     UNIQUE (org_id, name)
 );
 
--- One row per store; every setting of SETTINGS.md with its default.
+-- One row per store; every setting of docs/settings.md with its default.
 CREATE TABLE magento_settings (
     store_id                        uuid PRIMARY KEY REFERENCES magento_stores (id) ON DELETE CASCADE,
     org_id                          uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use entities::enums::ListingStatus;
 use entities::listing;
 
-use super::publish::BufferChange;
+use crate::channel::magento::export::publish::BufferChange;
 use crate::channel::magento::{BindRefused, Binder, LinkKind};
 use crate::error::{DomainError, DomainResult};
 use crate::rows;

@@ -17,11 +17,11 @@ use uuid::Uuid;
 use entities::enums::JobItemOutcome;
 use entities::{job, listing};
 
-use super::buffer;
-use super::catalog::CatalogFilter;
-use super::publish::{self, BufferChange, ListOptions, StoreSession};
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::buffer;
+use crate::channel::magento::catalog::CatalogFilter;
+use crate::channel::magento::export::publish::{self, BufferChange, ListOptions, StoreSession};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, Job, JobContext, JobFailure, JobKind, Requested,

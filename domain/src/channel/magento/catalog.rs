@@ -11,7 +11,7 @@ use uuid::Uuid;
 use entities::enums::ListingStatus;
 use entities::listing;
 
-use super::buffer::{ChannelBuffer, ProductBuffer};
+use crate::channel::magento::buffer::{ChannelBuffer, ProductBuffer};
 use crate::error::DomainResult;
 use crate::page::{Page, PageRequest};
 use crate::products::{self, ProductFilter, ProductRecord};

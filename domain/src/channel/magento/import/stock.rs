@@ -6,7 +6,7 @@
 //! will override the stock quantities in Magento"). This job takes Magento's quantities
 //! as the ledger's on hand instead.
 //!
-//! Where a quantity lands mirrors where the push sends it ([`super::stock_sync`]), so
+//! Where a quantity lands mirrors where the push sends it ([`crate::channel::magento::export::stock_push`]), so
 //! that an import followed by a push gives Magento back what it had:
 //! - MSI: a source mapped to a location (Location Mapping) lands at that location. The
 //!   source the push uses when the linked location has no mapping (`default`, else the
@@ -45,9 +45,9 @@ use entities::{magento_setting, magento_store};
 use magento::search::SearchCriteria;
 use magento::{MagentoClient, MagentoError, dto};
 
-use super::stock_sync::{self, HAS_OWN_STOCK};
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::export::stock_push::{self, HAS_OWN_STOCK};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
@@ -77,7 +77,7 @@ pub async fn start_import(
     let skus = match skus {
         None => None,
         Some(skus) => Some(
-            stock_sync::check_skus(
+            stock_push::check_skus(
                 &services.db,
                 principal.org_id,
                 store_id,
@@ -188,7 +188,7 @@ async fn listed_products(
     let filter = match skus {
         None => "",
         Some(skus) => {
-            let ids: Vec<Uuid> = stock_sync::listing_products(db, store.org_id, store.id, skus)
+            let ids: Vec<Uuid> = stock_push::listing_products(db, store.org_id, store.id, skus)
                 .await?
                 .into_keys()
                 .collect();
@@ -267,7 +267,7 @@ impl Plan {
         settings: &magento_setting::Model,
     ) -> DomainResult<Self> {
         let home = stores::sales_location(db, store.org_id, settings).await?;
-        let Some(sources) = stock_sync::sources_of(db, store, client).await? else {
+        let Some(sources) = stock_push::sources_of(db, store, client).await? else {
             return Ok(Plan::Legacy { location: home });
         };
         let mut locations: HashMap<String, Uuid> = stores::location_mappings(db, store.id)
@@ -275,7 +275,7 @@ impl Plan {
             .into_iter()
             .map(|m| (m.source_code, m.location_id))
             .collect();
-        let fallback = stock_sync::default_source(&sources);
+        let fallback = stock_push::default_source(&sources);
         if !locations.contains_key(&fallback) && !locations.values().any(|l| *l == home) {
             locations.insert(fallback, home);
         }

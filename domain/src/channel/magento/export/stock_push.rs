@@ -47,10 +47,10 @@ use entities::enums::StockMode;
 use entities::{magento_setting, magento_store};
 use magento::{MagentoClient, MagentoError, dto};
 
-use super::buffer::{ChannelBuffer, ProductBuffer};
-use super::push::{PushPolicy, StockUpdate};
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::buffer::{ChannelBuffer, ProductBuffer};
+use crate::channel::magento::export::stock_policy::{PushPolicy, StockUpdate};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,

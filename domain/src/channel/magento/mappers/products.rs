@@ -1,9 +1,9 @@
-//! The field mapping of "Download → Products" (MAPPINGS.md, "Products (Magento →
+//! The field mapping of "Download → Products" (`docs/mappings.md#product-download`, "Products (Magento →
 //! Stockbridge)"): a Magento product, plus what the download job looked up beforehand
 //! ([`MappingContext`]), becomes a [`ProductDraft`] with its listing fields, or a family
 //! description for a configurable. Pure: no database, no HTTP.
 //!
-//! Choices where MAPPINGS is silent:
+//! Choices where the mapping table is silent:
 //! - `simple` → stock; `virtual` and `downloadable` → service; `giftcard` → gift card;
 //!   `bundle` → a stock product (its lines are expanded on orders, not here);
 //!   `configurable` → a family ([`MappedProduct::Family`]); `grouped` and anything else

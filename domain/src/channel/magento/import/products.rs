@@ -1,6 +1,5 @@
 //! Download → Products: a Magento store's catalog into the ledger, each product linked
-//! to its Magento product by a listing (MAPPINGS "Products (Magento → Stockbridge)",
-//! spec "Downloading Products").
+//! to its Magento product by the binder and a listing (`docs/mappings.md#product-download`).
 //!
 //! The catalog is read once, page by page in `entity_id` order, and never held whole.
 //! A light search over the configurables alone first tells which child belongs to
@@ -47,20 +46,20 @@ use magento::MagentoClient;
 use magento::dto::{Product, ProductAttribute, ProductType};
 use magento::search::SearchCriteria;
 
-use super::link::{self, LinkWriter, ProductLink};
-use super::mapping::{
+use crate::Services;
+use crate::auth::Principal;
+use crate::channel::magento::link::{self, LinkWriter, ProductLink};
+use crate::channel::magento::mappers::products::{
     CategoryNode, ListingFields, MappedFamily, MappedItem, MappedProduct, MappingContext,
     MappingError, map_product, map_variant,
 };
-use crate::Services;
-use crate::auth::Principal;
 use crate::channel::magento::{BindRefused, Binder};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
     RecordedItem, Requested,
 };
-use crate::products::{self, FamilyMembership, ProductDraft, bulk};
+use crate::products::{self, FamilyMembership, ProductDraft, batch};
 use crate::stores;
 
 /// Magento's largest accepted page; fewer round trips for a large catalog.
@@ -617,8 +616,8 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         .filter_map(|p| p.item.draft.sku.clone())
         .collect();
     skus.extend(families.iter().map(|f| f.family.family.sku.clone()));
-    let existing = bulk::products_by_skus(db, org_id, &skus).await?;
-    let existing_families = bulk::families_by_skus(db, org_id, &skus).await?;
+    let existing = batch::products_by_skus(db, org_id, &skus).await?;
+    let existing_families = batch::families_by_skus(db, org_id, &skus).await?;
 
     // Families first: the variants need their ids.
     let mut resolved: HashMap<String, product_family::Model> = HashMap::new();
@@ -676,7 +675,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
     }
 
     // Products: what to insert, what to update, what is as Magento has it.
-    let mut inserts: Vec<(usize, bulk::NewProduct)> = Vec::new();
+    let mut inserts: Vec<(usize, batch::NewProduct)> = Vec::new();
     let mut updates: Vec<(usize, Uuid, ProductDraft)> = Vec::new();
     let mut saved: Vec<Saved> = Vec::new();
     let mut variant_values: HashSet<(String, Vec<String>)> = HashSet::new();
@@ -736,7 +735,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             family = Some(found);
         }
         match existing.get(&sku_key) {
-            None => match bulk::new_product(org_id, &draft, family) {
+            None => match batch::new_product(org_id, &draft, family) {
                 Ok(new) => inserts.push((at, new)),
                 Err(errors) => failures.push((at, ItemError::refused(&errors))),
             },
@@ -752,9 +751,9 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
                 if !ctx.magento_is_master {
                     draft.category = None;
                 }
-                match bulk::apply_draft(current.clone(), &draft, family) {
+                match batch::apply_draft(current.clone(), &draft, family) {
                     Err(errors) => failures.push((at, ItemError::refused(&errors))),
-                    Ok(applied) if bulk::would_change(current, prices, &applied) => {
+                    Ok(applied) if batch::would_change(current, prices, &applied) => {
                         updates.push((at, current.id, draft));
                     }
                     Ok(_) => saved.push(saved_of(planned, current.id)),
@@ -790,8 +789,8 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
         DomainResult::Ok(txn)
     };
     let txn = begin().await?;
-    let rows: Vec<bulk::NewProduct> = inserts.iter().map(|(_, n)| n.clone()).collect();
-    let batch = bulk::insert_products(&txn, &rows).await;
+    let rows: Vec<batch::NewProduct> = inserts.iter().map(|(_, n)| n.clone()).collect();
+    let batch = batch::insert_products(&txn, &rows).await;
     let txn = match batch {
         Ok(()) => {
             saved.extend(
@@ -853,7 +852,7 @@ async fn write_page(job: &JobContext, ctx: &Context, plan: PagePlan) -> DomainRe
             .map(|s| s.product_id)
             .filter(|id| without_location.contains(id))
             .collect();
-        bulk::fill_default_location(&txn, &fill, location_id).await?;
+        batch::fill_default_location(&txn, &fill, location_id).await?;
     }
     outcomes.extend(link_listings(&txn, ctx, saved, &resolved).await?);
     let records: Vec<ItemRecord> = outcomes.into_iter().map(Outcome::into_record).collect();

@@ -28,9 +28,9 @@ use uuid::Uuid;
 
 use entities::{magento_setting, magento_store};
 
-use super::super::stock_sync::{self, HAS_OWN_STOCK, Target};
 use super::{read_stock_items, source_items_search};
 use crate::Services;
+use crate::channel::magento::export::stock_push::{self, HAS_OWN_STOCK, Target};
 use crate::error::DomainResult;
 use crate::stores;
 
@@ -199,7 +199,7 @@ async fn in_stock_in_magento(
         asked: 0,
         in_stock: 0,
     };
-    match stock_sync::target(&services.db, store, &client, settings).await? {
+    match stock_push::target(&services.db, store, &client, settings).await? {
         Target::Msi { source_code } => {
             let client = client.with_page_size(SKUS_PER_REQUEST as u32);
             for chunk in skus.chunks(SKUS_PER_REQUEST) {

@@ -1,5 +1,5 @@
 //! Download → Customers: every customer of a Magento store becomes (or updates) a
-//! ledger customer, per MAPPINGS "Customers (Magento → Stockbridge)". Nothing is ever
+//! ledger customer, per `docs/mappings.md#customer-download`. Nothing is ever
 //! written to Magento.
 //!
 //! Each Magento customer is one job item. The match key is the Magento id of this
@@ -24,14 +24,14 @@ use magento::dto;
 use magento::search::SearchCriteria;
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
-use super::write::{create_customer_in, update_customer_in};
-use super::{
-    AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, customer, customer_by_email,
-    customer_by_name,
-};
 use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::{Binder, LinkKind};
+use crate::customers::write::{create_customer_in, update_customer_in};
+use crate::customers::{
+    AddressDraft, ContactDraft, CustomerDraft, CustomerRecord, customer, customer_by_email,
+    customer_by_name,
+};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
@@ -178,7 +178,7 @@ fn text(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Applies the MAPPINGS table to one Magento customer. Fails only when there is no
+/// Applies `docs/mappings.md#customer-fields` to one Magento customer. Fails only when there is no
 /// name to save the customer under.
 pub fn map_customer(customer: &dto::Customer) -> Result<MappedCustomer, ItemError> {
     let name = [customer.firstname.trim(), customer.lastname.trim()]

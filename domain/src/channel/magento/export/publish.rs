@@ -54,11 +54,11 @@ use magento::dto::{
 use magento::search::SearchCriteria;
 use magento::{MagentoClient, MagentoError};
 
-use super::buffer::{self, ChannelBuffer};
-use super::catalog::CatalogEntry;
-use super::link::{self, LinkWriter, ProductLink};
-use super::stock_sync::{self, PushScope, PushTrigger};
 use crate::Services;
+use crate::channel::magento::buffer::{self, ChannelBuffer};
+use crate::channel::magento::catalog::CatalogEntry;
+use crate::channel::magento::export::stock_push::{self, PushScope, PushTrigger};
+use crate::channel::magento::link::{self, LinkWriter, ProductLink};
 use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::events::{self, DomainEvent, ListingLinked, ListingSettingsSaved, ListingUnlinked};
@@ -893,7 +893,7 @@ async fn push_stock(
     session: &StoreSession,
     product_ids: &[Uuid],
 ) -> DomainResult<()> {
-    let report = stock_sync::push_store(
+    let report = stock_push::push_store(
         db,
         &session.store,
         &session.client,

@@ -1,0 +1,6 @@
+//! Importers: what Magento has, brought into the ledger (downloads and the stock
+//! import). Each runs as a typed job and records one item per Magento entity.
+
+pub mod customers;
+pub mod products;
+pub mod stock;
