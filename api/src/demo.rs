@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use domain::auth::{self, Principal, Role};
+use domain::channel::magento::stores::{self, ConnectInput};
 use domain::products::{self, ProductDraft};
-use domain::stores::{self, ConnectInput};
 use domain::{DomainError, Services, reference, stock};
 use sandbox::{MEDIA_LIBRARY, RunningSandbox, SandboxOptions};
 

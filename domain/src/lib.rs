@@ -1,6 +1,7 @@
-//! Stockbridge's business: tenancy and API keys, reference books, connected Magento
-//! stores with their settings and mappings, and the job and event machinery the
-//! long work runs on. No HTTP, GraphQL or job-queue types appear here; the queue is
+//! Stockbridge's business: tenancy and API keys, the ledger (reference books,
+//! products, stock, customers, sales), the sales channels it is connected to
+//! ([`channel`]: Magento stores with their settings, mappings and links), and the job
+//! and event machinery the long work runs on. No HTTP, GraphQL or job-queue types appear here; the queue is
 //! reached through [`jobs::JobTransport`].
 
 pub mod auth;
@@ -16,9 +17,7 @@ mod rows;
 pub mod sales;
 pub mod secrets;
 pub mod services;
-pub mod settings;
 pub mod stock;
-pub mod stores;
 mod wire_enum;
 
 pub use entities;

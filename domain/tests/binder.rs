@@ -143,7 +143,7 @@ async fn unbinding_frees_the_magento_id_and_disconnecting_removes_every_link() {
             .expect("bind"),
         Ok(Bound::New)
     );
-    domain::stores::disconnect(&db.services(), db.org_id, binder.store_id)
+    domain::channel::magento::stores::disconnect(&db.services(), db.org_id, binder.store_id)
         .await
         .expect("disconnect");
     let left = db

@@ -11,10 +11,10 @@ use domain::ErrorCode;
 use domain::channel::magento::export::publish::{
     self, BufferChange, ListOptions, ListingSettings, StoreSession, product_prerequisites,
 };
+use domain::channel::magento::stores::StoreMetadata;
 use domain::entities::enums::{ListingStatus, StockMode, StoreStatus};
 use domain::entities::magento_store;
 use domain::products::{self, FamilyDraft, FamilyMembership, ProductDraft};
-use domain::stores::StoreMetadata;
 use magento::{ClientOptions, Credentials, MagentoClient, RetryPolicy};
 use serde_json::json;
 use uuid::Uuid;
@@ -71,7 +71,11 @@ fn session_for(org_id: Uuid) -> StoreSession {
         },
     )
     .expect("client");
-    StoreSession::new(store, domain::settings::defaults(store_id, org_id), client)
+    StoreSession::new(
+        store,
+        domain::channel::magento::settings::defaults(store_id, org_id),
+        client,
+    )
 }
 
 fn session(db: &TestDb) -> StoreSession {

@@ -16,13 +16,13 @@ use domain::Services;
 use domain::auth::Principal;
 use domain::channel::magento::export::publish::{self, ListOptions, StoreSession};
 use domain::channel::magento::import::products::start_download;
+use domain::channel::magento::settings::SettingsPatch;
+use domain::channel::magento::stores;
 use domain::entities::enums::{
     JobItemOutcome, JobState, ListingStatus, ProductKind, ProductStatus,
 };
 use domain::entities::{job, job_item, listing, magento_store, product, product_family};
 use domain::jobs::{self, JobContext, JobFailure};
-use domain::settings::SettingsPatch;
-use domain::stores;
 use magento::dto::{ProductInput, ProductStatus as MagentoStatus, ProductType, Visibility};
 use magento::{ClientOptions, MagentoClient};
 use sandbox::{GenerateSpec, RunningSandbox, SandboxOptions};

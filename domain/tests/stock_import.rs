@@ -15,11 +15,11 @@ use common::{TestDb, qty, sandbox_control, sandbox_requests, user_errors};
 use domain::Services;
 use domain::auth::Principal;
 use domain::channel::magento::import::stock::{WarningCode, start_import};
+use domain::channel::magento::settings::SettingsPatch;
+use domain::channel::magento::stores::{self, LocationMapping};
 use domain::entities::enums::{JobItemOutcome, JobState, ProductKind};
 use domain::entities::{job_item, magento_store};
 use domain::jobs::{self, JobContext, JobFailure, RunOutcome};
-use domain::settings::SettingsPatch;
-use domain::stores::{self, LocationMapping};
 use domain::{ErrorCode, stock};
 use magento::{MagentoClient, dto};
 

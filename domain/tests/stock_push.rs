@@ -25,12 +25,12 @@ use domain::channel::magento::export::stock_push::{
     PushReport, PushScope, PushTrigger, StockWatchConfig, push_products_everywhere, push_store,
     run_stock_watch, start_push,
 };
+use domain::channel::magento::settings::SettingsPatch;
+use domain::channel::magento::stores::{self, ConnectInput};
 use domain::entities::enums::StockMode;
 use domain::entities::magento_store;
 use domain::jobs::{self, JobTransport, Ticket, TransportError};
 use domain::secrets::SecretBox;
-use domain::settings::SettingsPatch;
-use domain::stores::{self, ConnectInput};
 use magento::search::SearchCriteria;
 use magento::{MagentoClient, dto};
 

@@ -16,7 +16,7 @@ mutation($input: ListingBulkApplyInput!) {
 }"#;
 
 const RETRY: &str = r#"
-mutation($id: ID!) { jobRetryFailed(jobId: $id) { job { id } userErrors { field message code } } }"#;
+mutation($id: ID!) { jobRetryFailed(jobId: $id) { job { id retryOf } userErrors { field message code } } }"#;
 
 const CATALOG: &str = r#"
 query($id: ID!, $filter: CatalogFilter) { store(id: $id) { catalog(filter: $filter) { nodes {
@@ -160,6 +160,10 @@ async fn job_retry_failed_runs_just_the_failed_items_again() {
     let retried =
         shop.gql.data(RETRY, json!({ "id": first["id"] })).await["jobRetryFailed"].clone();
     assert_eq!(retried["userErrors"], json!([]), "{retried}");
+    assert_eq!(
+        retried["job"]["retryOf"], first["id"],
+        "the retry names the job it redoes"
+    );
     let second = finished_job(&shop.gql, retried["job"]["id"].as_str().expect("job")).await;
 
     assert_eq!(second["state"], "SUCCEEDED");

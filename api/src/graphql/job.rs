@@ -61,6 +61,10 @@ impl Job {
     async fn kind(&self) -> Option<JobKind> {
         jobs::JobKind::parse(&self.0.kind).map(Into::into)
     }
+    /// The job this one retries (`jobRetryFailed`), which redid only what failed there.
+    async fn retry_of(&self) -> Option<ID> {
+        self.0.retry_of.map(|id| ids::encode("Job", id))
+    }
     async fn state(&self) -> JobState {
         self.0.state.into()
     }
@@ -103,10 +107,10 @@ impl Job {
             return Ok(None);
         };
         let s = state(ctx);
-        Ok(
-            optional(domain::stores::get(&s.services.db, self.0.org_id, store_id).await)?
-                .map(Store),
-        )
+        Ok(optional(
+            domain::channel::magento::stores::get(&s.services.db, self.0.org_id, store_id).await,
+        )?
+        .map(Store))
     }
     /// Per-item outcomes, in item order.
     async fn results(

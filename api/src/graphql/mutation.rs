@@ -1,7 +1,9 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use domain::auth::Role;
-use domain::stores::{self, ConnectInput, LocationMapping, PaymentAccountMapping, TaxRuleMapping};
+use domain::channel::magento::stores::{
+    self, ConnectInput, LocationMapping, PaymentAccountMapping, TaxRuleMapping,
+};
 use domain::{DomainError, jobs};
 use magento::Credentials;
 
@@ -336,7 +338,9 @@ impl CoreMutation {
         job_payload(result, &["jobId"])
     }
 
-    /// Starts the work of a failed, partially succeeded or cancelled job again.
+    /// Starts a new job that redoes what a failed, partially succeeded or cancelled job did
+    /// not do: its failed items (and what it never reached, if it stopped midway); the new
+    /// job's `retryOf` names this one.
     async fn job_retry_failed(
         &self,
         ctx: &Context<'_>,

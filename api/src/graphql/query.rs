@@ -2,9 +2,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use domain::auth::Role;
+use domain::channel::magento::stores;
 use domain::jobs;
 use domain::page::{Cursor, PageRequest};
-use domain::stores;
 
 use super::errors::{bad_input, optional, query};
 use super::ids;

@@ -4,10 +4,10 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Simp
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use domain::channel::magento::settings::SettingsPatch;
+use domain::channel::magento::stores;
 use domain::entities::{enums, magento_setting, magento_store};
 use domain::reference;
-use domain::settings::SettingsPatch;
-use domain::stores;
 
 use super::catalog::{CatalogItem, ListingStatus};
 use super::errors::query;

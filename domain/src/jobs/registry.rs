@@ -7,7 +7,7 @@ use crate::channel::magento::export::stock_push::StockPush;
 use crate::channel::magento::import::customers::CustomersDownload;
 use crate::channel::magento::import::products::ProductsDownload;
 use crate::channel::magento::import::stock::StockImport;
-use crate::stores::metadata::MetadataRefresh;
+use crate::channel::magento::stores::metadata::MetadataRefresh;
 
 const TYPES: &[JobType] = &[
     JobType::of::<MetadataRefresh>(),

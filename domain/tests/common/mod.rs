@@ -255,10 +255,10 @@ impl TestDb {
         sandbox: &sandbox::RunningSandbox,
     ) -> domain::entities::magento_store::Model {
         use sea_orm::EntityTrait;
-        let (store, refresh) = domain::stores::connect(
+        let (store, refresh) = domain::channel::magento::stores::connect(
             services,
             principal,
-            domain::stores::ConnectInput {
+            domain::channel::magento::stores::ConnectInput {
                 name: "Main".to_owned(),
                 base_url: sandbox.base_url.clone(),
                 credentials: sandbox.credentials.clone(),

@@ -12,11 +12,11 @@ use entities::enums::ListingStatus;
 use entities::listing;
 
 use crate::channel::magento::buffer::{ChannelBuffer, ProductBuffer};
+use crate::channel::magento::stores;
 use crate::error::DomainResult;
 use crate::page::{Page, PageRequest};
 use crate::products::{self, ProductFilter, ProductRecord};
 use crate::stock::{self, Availability};
-use crate::stores;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogEntry {

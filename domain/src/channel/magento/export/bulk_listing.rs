@@ -22,12 +22,12 @@ use crate::auth::Principal;
 use crate::channel::magento::buffer;
 use crate::channel::magento::catalog::CatalogFilter;
 use crate::channel::magento::export::publish::{self, BufferChange, ListOptions, StoreSession};
+use crate::channel::magento::stores;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, Job, JobContext, JobFailure, JobKind, Requested,
 };
 use crate::products;
-use crate::stores;
 
 /// The three actions of the Bulk Listing tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -59,12 +59,12 @@ use crate::channel::magento::buffer::{self, ChannelBuffer};
 use crate::channel::magento::catalog::CatalogEntry;
 use crate::channel::magento::export::stock_push::{self, PushScope, PushTrigger};
 use crate::channel::magento::link::{self, LinkWriter, ProductLink};
+use crate::channel::magento::stores::{self, StoreMetadata};
 use crate::channel::magento::{Binder, LinkKind};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::events::{self, DomainEvent, ListingLinked, ListingSettingsSaved, ListingUnlinked};
 use crate::products::{self, ProductRecord};
 use crate::stock::{self, Availability};
-use crate::stores::{self, StoreMetadata};
 
 /// How long one product image may take to download.
 const IMAGE_TIMEOUT: Duration = Duration::from_secs(30);

@@ -51,12 +51,12 @@ use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::buffer::{ChannelBuffer, ProductBuffer};
 use crate::channel::magento::export::stock_policy::{PushPolicy, StockUpdate};
+use crate::channel::magento::stores;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
     Requested,
 };
-use crate::stores;
 
 pub use watch::{StockWatchConfig, run_stock_watch};
 

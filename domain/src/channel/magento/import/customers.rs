@@ -26,6 +26,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::Services;
 use crate::auth::Principal;
+use crate::channel::magento::stores;
 use crate::channel::magento::{Binder, LinkKind};
 use crate::customers::write::{create_customer_in, update_customer_in};
 use crate::customers::{
@@ -37,7 +38,6 @@ use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
     Requested,
 };
-use crate::stores;
 
 /// How a customer's link to one store shows among its external ids.
 pub fn magento_source(store_id: Uuid) -> String {

@@ -53,6 +53,7 @@ use crate::channel::magento::mappers::products::{
     CategoryNode, ListingFields, MappedFamily, MappedItem, MappedProduct, MappingContext,
     MappingError, map_product, map_variant,
 };
+use crate::channel::magento::stores;
 use crate::channel::magento::{BindRefused, Binder};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{
@@ -60,7 +61,6 @@ use crate::jobs::{
     RecordedItem, Requested,
 };
 use crate::products::{self, FamilyMembership, ProductDraft, batch};
-use crate::stores;
 
 /// Magento's largest accepted page; fewer round trips for a large catalog.
 const PAGE_SIZE: u32 = 300;

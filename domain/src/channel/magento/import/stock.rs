@@ -48,13 +48,13 @@ use magento::{MagentoClient, MagentoError, dto};
 use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::export::stock_push::{self, HAS_OWN_STOCK};
+use crate::channel::magento::stores;
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{
     self, Earlier, ItemError, ItemErrorCode, ItemRecord, Job, JobContext, JobFailure, JobKind,
     Requested, item_index,
 };
 use crate::stock::{self, Cause, Movement};
-use crate::stores;
 
 pub use overwrite_warning::{UserWarning, WarningCode, overwrite_warning};
 

@@ -24,10 +24,10 @@ use entities::magento_store;
 
 use super::{PushScope, PushTrigger, push_store_detailed};
 use crate::Services;
+use crate::channel::magento::stores;
 use crate::error::DomainResult;
 use crate::events::consumer::{Consumer, ConsumerConfig, Delivered, EventHandler, Polled};
 use crate::events::{DomainEvent, STOCK_CHANGED};
-use crate::stores;
 
 #[derive(Debug, Clone)]
 pub struct StockWatchConfig {

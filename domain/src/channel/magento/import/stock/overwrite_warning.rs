@@ -31,8 +31,8 @@ use entities::{magento_setting, magento_store};
 use super::{read_stock_items, source_items_search};
 use crate::Services;
 use crate::channel::magento::export::stock_push::{self, HAS_OWN_STOCK, Target};
+use crate::channel::magento::stores;
 use crate::error::DomainResult;
-use crate::stores;
 
 /// SKUs at 0 here that Magento is asked about at most (MSI).
 const COMPARED_AT_MOST: usize = 500;

@@ -28,11 +28,11 @@ use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::import::stock::overwrite_warning;
 pub use crate::channel::magento::import::stock::{UserWarning, WarningCode};
+use crate::channel::magento::settings::{self, References, SettingsPatch};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::events::{self, DomainEvent, StoreNamed};
 use crate::jobs::{self, Requested};
 use crate::reference;
-use crate::settings::{self, References, SettingsPatch};
 
 /// The four values Magento shows when an integration is activated.
 pub struct ConnectInput {
