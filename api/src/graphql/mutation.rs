@@ -282,16 +282,15 @@ impl CoreMutation {
             let id = store_uuid(&store_id)?;
             stores::disconnect(&s.services, principal.org_id, id).await
         };
-        match result {
-            Ok(store) => Ok(StoreDisconnectPayload {
-                disconnected_store_id: Some(ids::encode("Store", store.id)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(StoreDisconnectPayload {
-                disconnected_store_id: None,
-                user_errors: user_errors(err, &["storeId"])?,
-            }),
-        }
+        payload(
+            result,
+            &["storeId"],
+            |store| ids::encode("Store", store.id),
+            |disconnected_store_id, user_errors| StoreDisconnectPayload {
+                disconnected_store_id,
+                user_errors,
+            },
+        )
     }
 
     /// Re-reads store views, attribute sets, tax rates, payment methods and sources.

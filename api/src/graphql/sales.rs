@@ -1076,15 +1076,11 @@ impl SaleMutation {
             input.quantity,
         )
         .await;
-        match result {
-            Ok(done) => Ok(AssemblyPayload {
-                assembly: Some(Assembly(done)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(AssemblyPayload {
-                assembly: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
+        payload(result, &["input"], Assembly, |assembly, user_errors| {
+            AssemblyPayload {
+                assembly,
+                user_errors,
+            }
+        })
     }
 }

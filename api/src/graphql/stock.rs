@@ -8,7 +8,7 @@ use domain::auth::Role;
 use domain::entities::stock_level;
 use domain::stock;
 
-use super::errors::{UserError, user_errors};
+use super::errors::{UserError, payload, user_errors};
 use super::ids;
 use super::job::Job;
 use super::reference::Location;
@@ -123,16 +123,15 @@ impl StockMutation {
             &input.reason,
         )
         .await;
-        match result {
-            Ok(level) => Ok(StockAdjustPayload {
-                availability: Some(level.into()),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(StockAdjustPayload {
-                availability: None,
-                user_errors: user_errors(err, &["input"])?,
-            }),
-        }
+        payload(
+            result,
+            &["input"],
+            |level| level.into(),
+            |availability, user_errors| StockAdjustPayload {
+                availability,
+                user_errors,
+            },
+        )
     }
 
     async fn stock_transfer(
@@ -188,16 +187,12 @@ impl StockMutation {
             )
             .await
         };
-        match result {
-            Ok(job) => Ok(StockPushPayload {
-                job: Some(Job(job)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(StockPushPayload {
-                job: None,
-                user_errors: user_errors(err, &["storeId"])?,
-            }),
-        }
+        payload(
+            result,
+            &["storeId"],
+            |job| Job(job),
+            |job, user_errors| StockPushPayload { job, user_errors },
+        )
     }
 
     /// The opening balance from Magento: starts a `STOCK_IMPORT` job that sets on hand
@@ -230,15 +225,11 @@ impl StockMutation {
             )
             .await
         };
-        match result {
-            Ok(job) => Ok(StockImportPayload {
-                job: Some(Job(job)),
-                user_errors: vec![],
-            }),
-            Err(err) => Ok(StockImportPayload {
-                job: None,
-                user_errors: user_errors(err, &["storeId"])?,
-            }),
-        }
+        payload(
+            result,
+            &["storeId"],
+            |job| Job(job),
+            |job, user_errors| StockImportPayload { job, user_errors },
+        )
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -85,9 +85,14 @@ pub(crate) async fn link_products<C: ConnectionTrait>(
         .filter(|id| !by_product.contains_key(id))
         .collect();
     if !unchanged.is_empty() {
+        // One index lookup per product (see `Binder::records` on why not `= ANY`).
         for row in listing::Entity::find()
-            .filter(listing::Column::StoreId.eq(binder.store_id))
-            .filter(listing::Column::ProductId.is_in(unchanged))
+            .from_raw_sql(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT l.* FROM unnest($2::uuid[]) AS k(id) JOIN LATERAL \
+                   (SELECT * FROM listings WHERE store_id = $1 AND product_id = k.id) l ON true",
+                [binder.store_id.into(), unchanged.into()],
+            ))
             .all(db)
             .await?
         {
@@ -119,28 +124,38 @@ async fn bind_parents<C: ConnectionTrait>(
     writer: LinkWriter,
 ) -> DomainResult<()> {
     let mut seen = HashSet::new();
-    for (link, outcome) in links.iter().zip(outcomes) {
-        let Some((parent_id, Some(family_id))) = link.parent else {
-            continue;
-        };
-        if outcome.is_err() || !seen.insert((parent_id, family_id)) {
-            continue;
-        }
-        let bound = match writer {
-            LinkWriter::Download => {
-                binder
-                    .bind(db, LinkKind::Configurable, parent_id, family_id)
-                    .await?
-            }
-            LinkWriter::Publish { .. } => {
-                binder
+    let parents: Vec<(i64, Uuid)> = links
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| outcome.is_ok())
+        .filter_map(|(link, _)| match link.parent {
+            Some((parent_id, Some(family_id))) => Some((parent_id, family_id)),
+            _ => None,
+        })
+        .filter(|pair| seen.insert(*pair))
+        .collect();
+    let refused: Vec<BindRefused> = match writer {
+        LinkWriter::Download => binder
+            .bind_many(db, LinkKind::Configurable, &parents)
+            .await?
+            .into_iter()
+            .filter_map(Result::err)
+            .collect(),
+        LinkWriter::Publish { .. } => {
+            let mut refused = Vec::new();
+            for (parent_id, family_id) in parents {
+                if let Err(why) = binder
                     .rebind(db, LinkKind::Configurable, parent_id, family_id)
                     .await?
+                {
+                    refused.push(why);
+                }
             }
-        };
-        if let Err(refused) = bound {
-            tracing::warn!(store_id = %binder.store_id, %refused, "configurable parent left unlinked");
+            refused
         }
+    };
+    for refused in refused {
+        tracing::warn!(store_id = %binder.store_id, %refused, "configurable parent left unlinked");
     }
     Ok(())
 }
