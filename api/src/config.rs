@@ -42,12 +42,33 @@ pub struct Config {
     /// Seconds between reaper passes.
     #[arg(long, env = "STOCKBRIDGE_REAPER_INTERVAL_SECS", default_value_t = 15)]
     pub reaper_interval_secs: u64,
+    /// Seconds between two polls of each store's orders (the poller that captures every
+    /// order even when no notification arrives).
+    #[arg(long, env = "STOCKBRIDGE_ORDER_POLL_SECS", default_value_t = 30)]
+    pub order_poll_secs: u64,
+    /// Where Magento reaches this server, for the webhook URL a store shows (default:
+    /// `http://` and the bind address).
+    #[arg(long, env = "STOCKBRIDGE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Timeout of one Magento request, in seconds.
     #[arg(long, env = "STOCKBRIDGE_MAGENTO_TIMEOUT_SECS", default_value_t = 30)]
     pub magento_timeout_secs: u64,
 }
 
 impl Config {
+    /// The base URL Magento posts notifications to, without a trailing slash.
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        match self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
     pub fn magento_timeout(&self) -> Duration {
         Duration::from_secs(self.magento_timeout_secs.max(1))
     }

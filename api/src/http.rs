@@ -1,4 +1,5 @@
-//! HTTP routes: GraphQL (POST, GraphiQL on GET, WebSocket), health, readiness, metrics.
+//! HTTP routes: GraphQL (POST, GraphiQL on GET, WebSocket), Magento's notifications,
+//! health, readiness, metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,8 @@ use redis::aio::ConnectionManager;
 use sea_orm::ConnectionTrait;
 
 use domain::auth;
+use domain::channel::magento::import::orders::notifications::{self, Delivery, Received, Refused};
+use magento::notification::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use crate::graphiql;
 use crate::graphql::loaders::Loaders;
@@ -42,6 +45,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(graphiql::routes)
     .service(web::resource("/graphql/ws").route(web::get().to(graphql_ws)))
+    .service(
+        web::resource("/webhooks/magento/{store_id}")
+            // A larger body is answered 413 before it is read.
+            .app_data(web::PayloadConfig::new(notifications::MAX_BODY_BYTES))
+            .route(web::post().to(magento_webhook)),
+    )
     .service(web::resource("/healthz").route(web::get().to(healthz)))
     .service(web::resource("/readyz").route(web::get().to(readyz)))
     .service(web::resource("/metrics").route(web::get().to(metrics_endpoint)));
@@ -151,6 +160,48 @@ async fn graphql_ws(
         })
         .keepalive_timeout(Duration::from_secs(60))
         .start(&req, payload)
+}
+
+/// `POST /webhooks/magento/{storeId}`: a signed notification from the store's Magento
+/// module. Every refusal of a signature, timestamp or store gets the same 401 (which
+/// stores exist is not for a caller to learn); a verified one is recorded and answered
+/// 202 at once, a repeat of one 200.
+async fn magento_webhook(
+    state: web::Data<HttpState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let unauthorized =
+        || HttpResponse::Unauthorized().json(serde_json::json!({"error": "unauthorized"}));
+    let Ok(store_id) = path.trim().parse::<uuid::Uuid>() else {
+        return unauthorized();
+    };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let delivery = Delivery {
+        timestamp: header(TIMESTAMP_HEADER),
+        signature: header(SIGNATURE_HEADER),
+        body: &body,
+    };
+    match notifications::receive(&state.app.services, store_id, delivery).await {
+        Ok(Ok(Received::Accepted { notification_id })) => HttpResponse::Accepted()
+            .json(serde_json::json!({"status": "accepted", "id": notification_id})),
+        Ok(Ok(Received::Replayed)) => {
+            HttpResponse::Ok().json(serde_json::json!({"status": "duplicate"}))
+        }
+        Ok(Err(Refused::TooLarge)) => {
+            HttpResponse::PayloadTooLarge().json(serde_json::json!({"error": "payload too large"}))
+        }
+        Ok(Err(Refused::Unauthorized(why))) => {
+            tracing::info!(%store_id, reason = %why, "notification refused");
+            unauthorized()
+        }
+        Err(err) => {
+            // The module retries what was not accepted.
+            tracing::error!(%store_id, %err, "notification could not be recorded");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"error": "try again"}))
+        }
+    }
 }
 
 async fn healthz() -> HttpResponse {

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 
 use domain::Services;
+use domain::channel::magento::import::orders::poll::OrderPollConfig;
 use domain::events::EventHub;
 use domain::jobs::ReaperConfig;
 use domain::secrets::SecretBox;
@@ -106,6 +107,10 @@ fn worker_options(config: &Config) -> WorkerOptions {
             interval: Duration::from_secs(config.reaper_interval_secs.max(1)),
             ..ReaperConfig::default()
         },
+        order_poll: OrderPollConfig {
+            interval: Duration::from_secs(config.order_poll_secs.max(1)),
+            ..OrderPollConfig::default()
+        },
         ..WorkerOptions::default()
     }
 }
@@ -122,20 +127,20 @@ pub async fn serve(config: Config, demo: bool, with_workers: bool) -> anyhow::Re
         services,
         transport,
     } = stack(&config, secret_box(&config, demo)?).await?;
+    let listener = std::net::TcpListener::bind(config.bind)
+        .with_context(|| format!("binding {}", config.bind))?;
+    let address = listener.local_addr()?;
     let hub = EventHub::start(config.database_url.clone());
     let app = AppState {
         services: services.clone(),
         hub,
+        public_url: config.public_url(address),
     };
     let state = HttpState {
         schema: build_schema(Some(app.clone())),
-        app,
+        app: app.clone(),
         redis: transport.connection(),
     };
-
-    let listener = std::net::TcpListener::bind(config.bind)
-        .with_context(|| format!("binding {}", config.bind))?;
-    let address = listener.local_addr()?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -116,7 +116,9 @@ keyed!(
     entities::product::Model,
     entities::customer::Model,
     entities::sale::Model,
-    entities::job::Model
+    entities::job::Model,
+    entities::sales_log::Model,
+    entities::pending_order::Model
 );
 
 /// One page of `query` (already filtered), newest first, and the number of rows the

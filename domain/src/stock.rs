@@ -133,6 +133,36 @@ pub async fn apply<C: ConnectionTrait>(
     Ok(after)
 }
 
+/// What the movements caused by one document add up to per (product, location): on
+/// hand and allocated. What reverses the document moves the opposite.
+pub async fn net_effect<C: ConnectionTrait>(
+    db: &C,
+    reference_type: &str,
+    reference_id: Uuid,
+) -> DomainResult<BTreeMap<(Uuid, Uuid), (Decimal, Decimal)>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT product_id, location_id, sum(on_hand_delta) AS on_hand, \
+                    sum(allocated_delta) AS allocated \
+             FROM stock_movements WHERE reference_type = $1 AND reference_id = $2 \
+             GROUP BY product_id, location_id",
+            [reference_type.into(), reference_id.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                (
+                    row.try_get("", "product_id")?,
+                    row.try_get("", "location_id")?,
+                ),
+                (row.try_get("", "on_hand")?, row.try_get("", "allocated")?),
+            ))
+        })
+        .collect()
+}
+
 /// The most a level may hold, and the largest quantity one change may move: Magento
 /// stores quantities as decimal(12,4), so nothing above this could ever be pushed.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(99_999_999, 0, 0, false, 0);

@@ -360,7 +360,7 @@ pub enum LinkKind {
     Configurable,
     #[sea_orm(string_value = "customer")]
     Customer,
-    /// An order, and the sale it became.
+    /// An order, and its entry in the log (which names the sale it became).
     #[sea_orm(string_value = "order")]
     Order,
     /// A credit memo, and our credit note.
@@ -369,4 +369,43 @@ pub enum LinkKind {
     /// A shipment, and our fulfilment.
     #[sea_orm(string_value = "shipment")]
     Shipment,
+}
+
+/// Where a captured Magento order stands in the log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum LogStatus {
+    /// Captured: a pending order holds its stock.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// A sale was created from it.
+    #[sea_orm(string_value = "processed")]
+    Processed,
+    /// Its sale waits for the shipment (the spec's "Pending fulfillment").
+    #[sea_orm(string_value = "pending_fulfilment")]
+    PendingFulfilment,
+    /// Cancelled (or deleted) in Magento before it became a sale; its stock is free.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    /// Cancelled in Magento after it became a sale, which was voided.
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}
+
+/// Whether a pending order can become a sale.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ProcessingState {
+    /// Nothing stands in the way.
+    #[sea_orm(string_value = "ready")]
+    Ready,
+    /// Kept with a reason: what must change before it can be processed.
+    #[sea_orm(string_value = "held")]
+    Held,
+    #[sea_orm(string_value = "processed")]
+    Processed,
 }

@@ -638,6 +638,26 @@ impl MagentoClient {
             .await
     }
 
+    /// Page `page` of `GET /V1/orders` for `criteria`, each order as the JSON Magento
+    /// sent, with the search's `total_count` (see [`Self::products_page`] on paging). Kept
+    /// raw so one order that does not decode is filed with its reason, not lost with
+    /// its page.
+    pub async fn orders_page_raw(
+        &self,
+        criteria: SearchCriteria,
+        page: u32,
+    ) -> Result<(Vec<serde_json::Value>, u64), MagentoError> {
+        self.search_page("/V1/orders", criteria, page, "order")
+            .await
+    }
+
+    /// `GET /V1/orders/{id}` as the JSON Magento sent (see [`Self::orders_page_raw`]).
+    pub async fn order_raw(&self, id: i64) -> Result<serde_json::Value, MagentoError> {
+        let id = id.to_string();
+        self.get_entity("/V1/orders/{id}", &format!("/V1/orders/{id}"), "order", &id)
+            .await
+    }
+
     /// `GET /V1/invoices`.
     pub async fn invoices(
         &self,

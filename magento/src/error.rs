@@ -82,6 +82,13 @@ impl MagentoError {
         }
     }
 
+    /// Whether Magento says the entity asked for does not exist (a 404 of an existing
+    /// route): not a route Magento does not know, which means a wrong base URL or a
+    /// missing module, not a deleted order.
+    pub fn is_missing_entity(&self) -> bool {
+        matches!(self, Self::NotFound { message } if !message.contains("does not match any route"))
+    }
+
     /// Whether the same call may succeed if simply repeated later (with a fresh nonce).
     pub fn is_retryable(&self) -> bool {
         match self {

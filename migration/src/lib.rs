@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("m20261127_000006_stock_sync"),
     migration!("m20261127_000007_family_images"),
     migration!("m20261204_000008_channel_links"),
+    migration!("m20261204_000009_order_capture"),
 ];
 
 /// One migration: a file of SQL run as it is.

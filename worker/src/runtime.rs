@@ -5,6 +5,7 @@ use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, Wor
 
 use domain::Services;
 use domain::channel::magento::export::stock_push::{StockWatchConfig, run_stock_watch};
+use domain::channel::magento::import::orders::poll::{OrderPollConfig, run_order_poller};
 use domain::jobs::{ReaperConfig, RunOutcome, run_job, run_reaper};
 
 use crate::transport::{JobMessage, RedisTransport};
@@ -19,6 +20,8 @@ pub struct WorkerOptions {
     pub reaper: ReaperConfig,
     /// The automatic stock push (one process at a time reads the log; see its docs).
     pub stock_watch: StockWatchConfig,
+    /// The always-on order poller (`STOCKBRIDGE_ORDER_POLL_SECS`).
+    pub order_poll: OrderPollConfig,
     /// How long in-flight jobs may take to finish on shutdown; what is still running
     /// then is taken back by a reaper once its heartbeat is stale.
     pub shutdown_timeout: Duration,
@@ -31,6 +34,7 @@ impl Default for WorkerOptions {
             poll_interval: Duration::from_millis(200),
             reaper: ReaperConfig::default(),
             stock_watch: StockWatchConfig::default(),
+            order_poll: OrderPollConfig::default(),
             shutdown_timeout: Duration::from_secs(30),
         }
     }
@@ -56,6 +60,7 @@ pub async fn run_workers(
 ) -> Result<(), BoxDynError> {
     let reaper = tokio::spawn(run_reaper(services.clone(), options.reaper));
     let stock_watch = tokio::spawn(run_stock_watch(services.clone(), options.stock_watch));
+    let order_poller = tokio::spawn(run_order_poller(services.clone(), options.order_poll));
     let services = Arc::new(services);
     // Unique per process: a restarted process must not collide with its own
     // still-registered predecessor.
@@ -84,5 +89,6 @@ pub async fn run_workers(
         .await;
     reaper.abort();
     stock_watch.abort();
+    order_poller.abort();
     result.map_err(Into::into)
 }

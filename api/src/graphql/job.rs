@@ -41,6 +41,12 @@ pub enum JobKind {
     /// Takes a store's Magento quantities as the opening balance
     /// (`stockImportFromMagento`).
     StockImport,
+    /// Re-reads one order a notification named and captures it.
+    OrderCapture,
+    /// One poll of a store's orders by `updated_at` (the always-on poller).
+    OrdersPoll,
+    /// "Load Orders": captures every order updated since a date.
+    OrdersLoad,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -251,4 +257,13 @@ pub enum JobItemErrorCode {
     NoMagentoStock,
     SourceNotMapped,
     NegativeInMagento,
+    /// Order capture: captured, and why an order was not.
+    Captured,
+    AlreadyCaptured,
+    NotCapturedByRule,
+    OtherStoreView,
+    NotLoaded,
+    CancelledInMagento,
+    NotInMagento,
+    MalformedOrder,
 }

@@ -11,6 +11,7 @@ mod job;
 mod listing;
 pub mod loaders;
 mod mutation;
+mod orders;
 mod products;
 mod query;
 mod reference;
@@ -49,6 +50,7 @@ pub struct MutationRoot(
     listing::ListingMutation,
     bulk_listing::BulkListingMutation,
     catalog::CatalogMutation,
+    orders::OrderMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -58,6 +60,8 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct AppState {
     pub services: Services,
     pub hub: Arc<EventHub>,
+    /// Where Magento reaches this server (`store.webhookUrl`).
+    pub public_url: String,
 }
 
 /// Who is calling, decided once per HTTP request or WebSocket connection.

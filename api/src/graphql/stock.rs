@@ -187,12 +187,9 @@ impl StockMutation {
             )
             .await
         };
-        payload(
-            result,
-            &["storeId"],
-            |job| Job(job),
-            |job, user_errors| StockPushPayload { job, user_errors },
-        )
+        payload(result, &["storeId"], Job, |job, user_errors| {
+            StockPushPayload { job, user_errors }
+        })
     }
 
     /// The opening balance from Magento: starts a `STOCK_IMPORT` job that sets on hand
@@ -225,11 +222,8 @@ impl StockMutation {
             )
             .await
         };
-        payload(
-            result,
-            &["storeId"],
-            |job| Job(job),
-            |job, user_errors| StockImportPayload { job, user_errors },
-        )
+        payload(result, &["storeId"], Job, |job, user_errors| {
+            StockImportPayload { job, user_errors }
+        })
     }
 }

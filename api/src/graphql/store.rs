@@ -155,6 +155,38 @@ impl Store {
     async fn metadata_refreshed_at(&self) -> Option<DateTime<Utc>> {
         self.0.metadata_refreshed_at
     }
+    /// Where the Magento module posts this store's notifications.
+    async fn webhook_url(&self, ctx: &Context<'_>) -> String {
+        super::orders::webhook_url(ctx, self.0.id)
+    }
+    /// Whether a webhook secret was made (`storeRotateWebhookSecret`); without one every
+    /// notification is refused and orders arrive by polling alone.
+    async fn has_webhook_secret(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let s = state(ctx);
+        query(stores::webhook::has_secret(&s.services.db, self.0.id).await)
+    }
+    /// One entry per captured Magento order, newest first, with the sale it became.
+    async fn log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::orders::LogFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::query::Paged<super::orders::LogEntry>> {
+        super::orders::store_log(ctx, self.0.org_id, self.0.id, filter, first, after).await
+    }
+    /// Captured orders waiting to become sales (by default those not processed yet),
+    /// newest first.
+    async fn pending_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::orders::PendingOrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::query::Paged<super::orders::PendingOrder>> {
+        super::orders::store_pending_orders(ctx, self.0.org_id, self.0.id, filter, first, after)
+            .await
+    }
     /// Every ledger product with its listing in this store, by the product filters.
     async fn catalog(
         &self,

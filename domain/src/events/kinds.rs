@@ -57,6 +57,18 @@ pub enum DomainEvent {
     /// A credit note was authorised and its restock, if any, taken into stock.
     #[serde(rename = "sale.credit_note_authorised")]
     CreditNoteAuthorised(CreditNoteRef),
+    /// A Magento order entered the log as a pending order, its stock allocated.
+    #[serde(rename = "log.captured")]
+    OrderCaptured(LogEntryRef),
+    /// A captured order changed in Magento (state, status, what it still reserves).
+    #[serde(rename = "log.updated")]
+    OrderUpdated(LogEntryRef),
+    /// Cancelled or deleted in Magento: its pending order dropped and its stock freed.
+    #[serde(rename = "log.cancelled")]
+    OrderCancelled(LogEntryRef),
+    /// An operator deleted the entry, so the order can be captured again.
+    #[serde(rename = "log.deleted")]
+    LogEntryDeleted(LogEntryRef),
 }
 
 impl DomainEvent {
@@ -82,6 +94,10 @@ impl DomainEvent {
             DomainEvent::InvoiceAuthorised(_) => "sale.invoice_authorised",
             DomainEvent::InvoicePaid(_) => "sale.invoice_paid",
             DomainEvent::CreditNoteAuthorised(_) => CREDIT_NOTE_AUTHORISED,
+            DomainEvent::OrderCaptured(_) => LOG_CAPTURED,
+            DomainEvent::OrderUpdated(_) => LOG_UPDATED,
+            DomainEvent::OrderCancelled(_) => LOG_CANCELLED,
+            DomainEvent::LogEntryDeleted(_) => LOG_DELETED,
         }
     }
 
@@ -105,6 +121,12 @@ pub const JOB_PROGRESS: &str = "job.progress";
 pub const STOCK_CHANGED: &str = "stock.changed";
 pub const SALE_SHIPPED: &str = "sale.shipped";
 pub const CREDIT_NOTE_AUTHORISED: &str = "sale.credit_note_authorised";
+pub const LOG_CAPTURED: &str = "log.captured";
+pub const LOG_UPDATED: &str = "log.updated";
+pub const LOG_CANCELLED: &str = "log.cancelled";
+pub const LOG_DELETED: &str = "log.deleted";
+/// Every kind a store's `logEvents` stream carries.
+pub const LOG_KINDS: &[&str] = &[LOG_CAPTURED, LOG_UPDATED, LOG_CANCELLED, LOG_DELETED];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -187,6 +209,18 @@ pub struct InvoiceRef {
 pub struct CreditNoteRef {
     pub sale_id: Uuid,
     pub credit_note_id: Uuid,
+}
+
+/// A log entry as its events name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryRef {
+    pub log_id: Uuid,
+    pub magento_order_id: i64,
+    pub increment_id: String,
+    /// The log status after the change (`pending`, `cancelled`, …).
+    pub status: String,
+    pub sale_id: Option<Uuid>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod consumer;
 mod kinds;
+pub mod stream;
 
 pub use kinds::*;
 

@@ -47,6 +47,18 @@ wire_enum! {
         SourceNotMapped => "SOURCE_NOT_MAPPED",
         /// A note on an imported item: Magento's negative quantity came in as 0.
         NegativeInMagento => "NEGATIVE_IN_MAGENTO",
+        /// Order capture: a note on a captured order, and why an order was not.
+        Captured => "CAPTURED",
+        AlreadyCaptured => "ALREADY_CAPTURED",
+        NotCapturedByRule => "NOT_CAPTURED_BY_RULE",
+        OtherStoreView => "OTHER_STORE_VIEW",
+        NotLoaded => "NOT_LOADED",
+        /// Cancelled in Magento: never captured, or its pending order dropped now.
+        CancelledInMagento => "CANCELLED_IN_MAGENTO",
+        /// Gone from Magento (404 on re-read).
+        NotInMagento => "NOT_IN_MAGENTO",
+        /// The order has no entity id to file it under.
+        MalformedOrder => "MALFORMED_ORDER",
     }
 }
 

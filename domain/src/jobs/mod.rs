@@ -4,7 +4,7 @@
 
 mod item_error;
 mod job;
-mod progress;
+pub(crate) mod progress;
 mod reaper;
 mod registry;
 mod runner;
@@ -48,6 +48,12 @@ wire_enum! {
         StockPush => "STOCK_PUSH",
         /// Magento's quantities taken as the ledger's opening balance.
         StockImport => "STOCK_IMPORT",
+        /// One order named by a notification, re-read and captured.
+        OrderCapture => "ORDER_CAPTURE",
+        /// One poll of a store's orders by `updated_at`.
+        OrdersPoll => "ORDERS_POLL",
+        /// "Load Orders": every order updated since a date.
+        OrdersLoad => "ORDERS_LOAD",
     }
 }
 

@@ -149,7 +149,7 @@ pub async fn job_progress(
 
 /// A minimal generator: the producer runs as a task feeding a bounded channel; the
 /// stream ends when the producer returns, and dropping the stream stops the producer.
-fn async_stream<T, F, Fut>(producer: F) -> impl Stream<Item = T>
+pub(crate) fn async_stream<T, F, Fut>(producer: F) -> impl Stream<Item = T>
 where
     T: Send + 'static,
     F: FnOnce(tokio::sync::mpsc::Sender<T>) -> Fut,

@@ -5,6 +5,9 @@ use super::job::JobType;
 use crate::channel::magento::export::bulk_listing::BulkListing;
 use crate::channel::magento::export::stock_push::StockPush;
 use crate::channel::magento::import::customers::CustomersDownload;
+use crate::channel::magento::import::orders::load::OrdersLoad;
+use crate::channel::magento::import::orders::notifications::OrderCapture;
+use crate::channel::magento::import::orders::poll::OrdersPoll;
 use crate::channel::magento::import::products::ProductsDownload;
 use crate::channel::magento::import::stock::StockImport;
 use crate::channel::magento::stores::metadata::MetadataRefresh;
@@ -16,6 +19,9 @@ const TYPES: &[JobType] = &[
     JobType::of::<BulkListing>(),
     JobType::of::<StockPush>(),
     JobType::of::<StockImport>(),
+    JobType::of::<OrderCapture>(),
+    JobType::of::<OrdersPoll>(),
+    JobType::of::<OrdersLoad>(),
 ];
 
 pub(crate) fn job_type(kind: JobKind) -> Option<&'static JobType> {

@@ -349,19 +349,35 @@ fn by_lower_sku(table: &'static str, org_id: Uuid, skus: &[String]) -> Statement
 }
 
 /// The organisation's products with any of `skus` (compared ignoring case), keyed by
+/// lower-cased SKU.
+pub async fn products_with_skus<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    skus: &[String],
+) -> DomainResult<HashMap<String, product::Model>> {
+    if skus.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(product::Entity::find()
+        .from_raw_sql(by_lower_sku("products", org_id, skus))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.sku.to_lowercase(), row))
+        .collect())
+}
+
+/// The organisation's products with any of `skus` (compared ignoring case), keyed by
 /// lower-cased SKU, with their prices.
 pub async fn products_by_skus<C: ConnectionTrait>(
     db: &C,
     org_id: Uuid,
     skus: &[String],
 ) -> DomainResult<HashMap<String, (product::Model, Vec<product_price::Model>)>> {
-    if skus.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = product::Entity::find()
-        .from_raw_sql(by_lower_sku("products", org_id, skus))
-        .all(db)
-        .await?;
+    let rows: Vec<product::Model> = products_with_skus(db, org_id, skus)
+        .await?
+        .into_values()
+        .collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut prices: HashMap<Uuid, Vec<product_price::Model>> = HashMap::new();
     if !ids.is_empty() {

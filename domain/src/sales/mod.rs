@@ -24,6 +24,7 @@ pub use credit_note::{
 };
 pub use fulfilment::{Shipment, authorise_pack, authorise_pick, authorise_ship, create_pick};
 pub use invoice::{Payment, add_payment, authorise_invoice, create_invoice};
+pub(crate) use order::void_sale_in;
 pub use order::{authorise_order, create_sale, void_sale};
 pub use processing::{Advanced, Processing, advance};
 pub use read::{SaleFilter, SaleRecord, sale, sales};

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -521,7 +521,7 @@ pub(crate) async fn void_sale_in<C: ConnectionTrait>(
             ),
         ));
     }
-    let reversal = net_stock_effect(db, sale.id)
+    let reversal = stock::net_effect(db, SALE_REFERENCE, sale.id)
         .await?
         .into_iter()
         .flat_map(|((product_id, location_id), (on_hand, allocated))| {
@@ -580,32 +580,4 @@ pub(crate) async fn void_sale_in<C: ConnectionTrait>(
     let sale = active.update(db).await?;
     super::announce(db, &sale, DomainEvent::SaleVoided(super::sale_ref(&sale))).await?;
     record(db, sale).await
-}
-
-/// What the sale's movements add up to per (product, location): on hand, allocated.
-async fn net_stock_effect<C: ConnectionTrait>(
-    db: &C,
-    sale_id: Uuid,
-) -> DomainResult<BTreeMap<(Uuid, Uuid), (Decimal, Decimal)>> {
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT product_id, location_id, sum(on_hand_delta) AS on_hand, \
-                    sum(allocated_delta) AS allocated \
-             FROM stock_movements WHERE reference_type = $1 AND reference_id = $2 \
-             GROUP BY product_id, location_id",
-            [SALE_REFERENCE.into(), sale_id.into()],
-        ))
-        .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok((
-                (
-                    row.try_get("", "product_id")?,
-                    row.try_get("", "location_id")?,
-                ),
-                (row.try_get("", "on_hand")?, row.try_get("", "allocated")?),
-            ))
-        })
-        .collect()
 }

@@ -336,3 +336,18 @@ async fn sandbox_exchange(
         .expect("answer read");
     answer
 }
+
+/// A `POST` to the sandbox's control API; the status line and the JSON answer.
+pub async fn sandbox_post(
+    sandbox: &sandbox::RunningSandbox,
+    path: &str,
+    body: serde_json::Value,
+) -> (String, serde_json::Value) {
+    let answer = sandbox_exchange(sandbox, "POST", path, body).await;
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -167,9 +167,9 @@ pub use invoice::{DocumentItem, Invoice, InvoiceItem, InvoiceState, SalesComment
 pub use order::{
     AppliedTax, BundleItemOption, ConfigurableItemOption, CustomOptionSelection,
     DownloadableItemOption, GiftCardItemOption, GiftMessage, ItemAppliedTax, Order, OrderAddress,
-    OrderExtension, OrderItem, OrderItemExtension, OrderPayment, OrderState, OrderStatusHistory,
-    PaymentAdditionalInfo, ProductOption, ProductOptionExtension, ShippingAssignment, ShippingInfo,
-    ShippingTotal,
+    OrderExtension, OrderHeader, OrderItem, OrderItemExtension, OrderPayment, OrderState,
+    OrderStatusHistory, PaymentAdditionalInfo, ProductOption, ProductOptionExtension,
+    ShippingAssignment, ShippingInfo, ShippingTotal,
 };
 pub use product::{
     BundleLink, BundleOption, CategoryLink, ConfigurableOption, ConfigurableOptionValue,

@@ -496,6 +496,50 @@ pub struct OrderItem {
     pub extension_attributes: OrderItemExtension,
 }
 
+/// What says which order it is and where it stands, read on its own: a receiver can
+/// still file an order whose lines or addresses do not decode (and say why).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OrderHeader {
+    #[serde(deserialize_with = "id_from_str_or_num")]
+    pub entity_id: i64,
+    #[serde(default, deserialize_with = "string_lenient")]
+    pub increment_id: String,
+    #[serde(default, deserialize_with = "opt_id_from_str_or_num")]
+    pub store_id: Option<i64>,
+    #[serde(default, deserialize_with = "opt_coded")]
+    pub state: Option<OrderState>,
+    #[serde(default, deserialize_with = "string_lenient")]
+    pub status: String,
+    #[serde(default, deserialize_with = "opt_datetime_lenient")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_datetime_lenient")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "decimal_or_zero")]
+    pub grand_total: Decimal,
+    #[serde(default, deserialize_with = "decimal_or_zero")]
+    pub total_paid: Decimal,
+    #[serde(default, deserialize_with = "decimal_or_zero")]
+    pub total_invoiced: Decimal,
+    #[serde(default, deserialize_with = "opt_string_lenient")]
+    pub order_currency_code: Option<String>,
+    #[serde(default, deserialize_with = "opt_string_lenient")]
+    pub base_currency_code: Option<String>,
+    #[serde(default, deserialize_with = "opt_string_lenient")]
+    pub relation_parent_id: Option<String>,
+}
+
+impl OrderHeader {
+    /// See [`Order::edited_from`].
+    pub fn edited_from(&self) -> Option<i64> {
+        entity_id_text(self.relation_parent_id.as_deref())
+    }
+}
+
+/// An entity id Magento sends as text (`relation_parent_id`); `None` when absent or 0.
+fn entity_id_text(text: Option<&str>) -> Option<i64> {
+    text?.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
 impl Order {
     /// `customer_is_guest` is set, or there is no `customer_id` to link the order to.
     pub fn is_guest(&self) -> bool {
@@ -505,12 +549,7 @@ impl Order {
     /// The entity id of the order an admin edit replaced (`relation_parent_id`, sent as a
     /// string); `None` for an order that is not an edit.
     pub fn edited_from(&self) -> Option<i64> {
-        self.relation_parent_id
-            .as_deref()?
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
+        entity_id_text(self.relation_parent_id.as_deref())
     }
 
     /// The shipping address of the first shipping assignment that has one; `None` for

@@ -2,7 +2,9 @@
 //!
 //! Sync quantity = available stock at the store's linked location (all locations when
 //! none is linked) − buffer ([`ChannelBuffer`]), shaped by [`PushPolicy`] ("Update Is In
-//! Stock", "Update Manage Stock"). MSI stores get it through
+//! Stock", "Update Manage Stock"), plus what Magento itself still reserves for the
+//! store's captured orders (MSI's salable quantity subtracts its reservations, and the
+//! ledger's allocation already counts those orders). MSI stores get it through
 //! `POST /V1/inventory/source-items` in chunks, to the source mapped to the linked
 //! location (else Magento's `default` source); stores without MSI through their legacy
 //! stock items, whose ids are read once and remembered. A listing's
@@ -171,8 +173,10 @@ pub(crate) async fn push_store_detailed(
     };
     let mut pending = Vec::new();
     for candidate in candidates {
-        let quantity = buffers
-            .sync_quantity(candidate.available, candidate.buffer)
+        // Magento subtracts its own reservations for this store's captured orders,
+        // which the ledger's available already does: they are added back here.
+        let quantity = (buffers.sync_quantity(candidate.available, candidate.buffer)
+            + candidate.magento_reserved)
             .normalize();
         if !trigger.resends_unchanged()
             && candidate.last_pushed == Some(quantity)
@@ -203,6 +207,8 @@ struct Candidate {
     product_id: Uuid,
     sku: String,
     available: Decimal,
+    /// What Magento still reserves for this store's captured orders of the product.
+    magento_reserved: Decimal,
     buffer: ProductBuffer,
     last_pushed: Option<Decimal>,
     stock_item_id: Option<i64>,
@@ -240,6 +246,7 @@ async fn candidates(
                 coalesce(nullif(btrim(l.magento_sku), ''), p.sku) AS sku, \
                 l.product_buffer_enabled, l.product_buffer, l.last_pushed_quantity, \
                 coalesce(s.on_hand, 0) - coalesce(s.allocated, 0) AS available, \
+                coalesce(r.reserved, 0) AS magento_reserved, \
                 i.stock_item_id, coalesce(i.manage_stock, false) AS manage_stock_set \
          FROM listings l \
          JOIN products p ON p.id = l.product_id \
@@ -247,6 +254,8 @@ async fn candidates(
                             FROM stock_levels \
                             WHERE product_id = l.product_id \
                               AND ($3::uuid IS NULL OR location_id = $3)) s ON true \
+         LEFT JOIN LATERAL (SELECT sum(quantity) AS reserved FROM magento_reservations \
+                            WHERE store_id = l.store_id AND product_id = l.product_id) r ON true \
          LEFT JOIN listing_stock_items i ON i.listing_id = l.id \
          WHERE l.org_id = $1 AND l.store_id = $2 AND l.status = 'listed' AND l.stock_sync \
            AND p.kind = 'stock' AND {HAS_OWN_STOCK}{listing_filter} \
@@ -266,6 +275,7 @@ async fn candidates(
                 product_id: row.try_get("", "product_id")?,
                 sku: row.try_get("", "sku")?,
                 available: row.try_get::<Decimal>("", "available")?.normalize(),
+                magento_reserved: row.try_get::<Decimal>("", "magento_reserved")?.normalize(),
                 buffer: ProductBuffer {
                     enabled: row.try_get("", "product_buffer_enabled")?,
                     value: row.try_get("", "product_buffer")?,

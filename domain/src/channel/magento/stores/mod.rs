@@ -4,6 +4,7 @@
 
 mod mappings;
 pub(crate) mod metadata;
+pub mod webhook;
 
 use chrono::Utc;
 use sea_orm::{
@@ -474,6 +475,8 @@ pub async fn disconnect(
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { entity: "store" })?;
+    // The log goes with the store; the stock its pending orders hold must not stay held.
+    crate::channel::magento::import::orders::log::release_store(&txn, org_id, store_id).await?;
     magento_store::Entity::delete_by_id(store_id)
         .exec(&txn)
         .await?;
