@@ -181,3 +181,118 @@ async fn expire_lease(db: &TestDb, name: &str) {
     .await
     .expect("expire");
 }
+
+fn captured(n: usize) -> DomainEvent {
+    DomainEvent::OrderCaptured(events::LogEntryRef {
+        log_id: Uuid::new_v4(),
+        magento_order_id: n as i64 + 1,
+        increment_id: format!("{:09}", n + 1),
+        status: "pending".into(),
+        sale_id: None,
+    })
+}
+
+#[tokio::test]
+async fn a_store_stream_holds_back_an_event_while_an_older_transaction_may_still_commit() {
+    use domain::events::stream::{horizon, store_events_after};
+    let db = TestDb::new("stream_holds_back").await;
+    let store_id = db.offline_store("Main").await;
+    let scope = events::Scope::store(db.org_id, store_id);
+    let start = horizon(&db.db).await.expect("horizon");
+    // The older transaction takes its id first and appends last.
+    let older = db.db.begin().await.expect("older");
+    events::append(&older, scope, &captured(0))
+        .await
+        .expect("appended");
+    let newer = db.db.begin().await.expect("newer");
+    events::append(&newer, scope, &captured(1))
+        .await
+        .expect("appended");
+    newer.commit().await.expect("newer committed");
+
+    let read = store_events_after(&db.db, db.org_id, store_id, events::LOG_KINDS, start, 100)
+        .await
+        .expect("read");
+    assert!(read.events.is_empty(), "{:?}", read.events);
+    assert!(read.held_back);
+
+    older.commit().await.expect("older committed");
+    // Transactions of other databases of the server also hold the horizon back (the
+    // other tests'), only ever briefly.
+    let mut read = Default::default();
+    for _ in 0..200 {
+        read = store_events_after(&db.db, db.org_id, store_id, events::LOG_KINDS, start, 100)
+            .await
+            .expect("read");
+        if !read.held_back {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let read: domain::events::stream::Read = read;
+    let numbers: Vec<i64> = read
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            DomainEvent::OrderCaptured(entry) => Some(entry.magento_order_id),
+            _ => None,
+        })
+        .collect();
+    // In transaction order: the older one's event first, though its id is lower too.
+    assert_eq!(numbers, vec![1, 2]);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_live_store_stream_misses_nothing_from_writers_committing_out_of_order() {
+    use futures_util::StreamExt;
+    let db = TestDb::new("stream_concurrent").await;
+    let store_id = db.offline_store("Main").await;
+    let hub = events::EventHub::start(db.url().to_owned());
+    let mut stream = Box::pin(events::stream::store_stream(
+        db.db.clone(),
+        hub,
+        db.org_id,
+        store_id,
+        events::LOG_KINDS,
+        None,
+    ));
+    // The stream starts from the horizon it reads first; give it that moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    const WRITERS: usize = 8;
+    const EACH: usize = 25;
+    let scope = events::Scope::store(db.org_id, store_id);
+    let writers = futures_util::future::join_all((0..WRITERS).map(|w| {
+        let db = db.db.clone();
+        async move {
+            for i in 0..EACH {
+                let txn = db.begin().await.expect("begin");
+                events::append(&txn, scope, &captured(w * EACH + i))
+                    .await
+                    .expect("appended");
+                // Some transactions stay open, so later ids commit first.
+                tokio::time::sleep(Duration::from_millis(((w * 7 + i * 13) % 17) as u64)).await;
+                txn.commit().await.expect("committed");
+            }
+        }
+    }));
+    let reader = async {
+        let mut orders = Vec::new();
+        while orders.len() < WRITERS * EACH {
+            let event = tokio::time::timeout(Duration::from_secs(20), stream.next())
+                .await
+                .expect("an event within 20 s")
+                .expect("the stream goes on");
+            if let DomainEvent::OrderCaptured(entry) = event.event {
+                orders.push(entry.magento_order_id);
+            }
+        }
+        orders
+    };
+    let (_, mut orders) = tokio::join!(writers, reader);
+
+    orders.sort_unstable();
+    orders.dedup();
+    assert_eq!(orders.len(), WRITERS * EACH, "every event once");
+    db.drop().await;
+}

@@ -116,6 +116,13 @@ impl Shop {
             .id
     }
 
+    async fn available(&self, sku: &str) -> Decimal {
+        stock::availability(&self.db.db, self.db.org_id, self.product(sku).await, None)
+            .await
+            .expect("availability")
+            .available()
+    }
+
     async fn allocated(&self, sku: &str) -> Decimal {
         stock::availability(&self.db.db, self.db.org_id, self.product(sku).await, None)
             .await
@@ -859,5 +866,115 @@ async fn disconnecting_a_store_frees_what_its_pending_orders_hold() {
         .expect("disconnected");
 
     assert_eq!(shop.allocated("24-MB01").await, Decimal::ZERO);
+    shop.db.drop().await;
+}
+
+/// Magento's salable quantity of `sku` on the default stock.
+async fn salable(shop: &Shop, sku: &str) -> Decimal {
+    shop.client
+        .salable_quantity(sku, 1)
+        .await
+        .expect("salable quantity")
+        .normalize()
+}
+
+async fn push(shop: &Shop) {
+    use domain::channel::magento::export::stock_push::{PushScope, PushTrigger, push_store};
+    let store = stores::get(&shop.db.db, shop.db.org_id, shop.store.id)
+        .await
+        .expect("store");
+    push_store(
+        &shop.db.db,
+        &store,
+        &shop.client,
+        PushScope::All,
+        PushTrigger::Requested,
+    )
+    .await
+    .expect("pushed");
+}
+
+#[tokio::test]
+async fn magento_salable_stays_available_minus_buffer_through_an_order_a_shipment_and_a_cancellation()
+ {
+    let shop = shop("orders_reservations").await;
+    let (status, created) = sandbox_post(
+        &shop.sandbox,
+        "products",
+        json!({"sku": "RES-1", "qty": 10}),
+    )
+    .await;
+    assert!(status.contains("201"), "{status} {created}");
+    let magento_id = created["id"].as_i64().expect("product id");
+    let download = shop
+        .run(
+            &domain::channel::magento::import::products::ProductsDownload {
+                store_id: shop.store.id,
+                product_ids: Some(vec![magento_id]),
+            },
+        )
+        .await;
+    assert_eq!(
+        download.state,
+        JobState::Succeeded,
+        "{:?}",
+        download.last_error
+    );
+    let location = domain::reference::default_location(&shop.db.db, shop.db.org_id)
+        .await
+        .expect("location")
+        .id;
+    stock::adjust(
+        &shop.db.db,
+        shop.db.org_id,
+        shop.product("RES-1").await,
+        location,
+        qty(10),
+        "count",
+    )
+    .await
+    .expect("counted");
+    shop.settings(SettingsPatch {
+        update_stock_levels: Some(true),
+        use_buffer_inventory: Some(true),
+        buffer_inventory: Some(qty(1)),
+        ..SettingsPatch::default()
+    })
+    .await;
+    push(&shop).await;
+    assert_eq!(
+        salable(&shop, "RES-1").await,
+        shop.available("RES-1").await - qty(1)
+    );
+
+    // An order: Magento reserves 3, the ledger allocates 3; neither counts it twice.
+    let order = shop.place(json!({"items": [line("RES-1", 3)]})).await;
+    shop.capture(order).await;
+    push(&shop).await;
+    assert_eq!(shop.available("RES-1").await, qty(7));
+    assert_eq!(salable(&shop, "RES-1").await, qty(6));
+
+    // Shipped in Magento: its source deducts 3 and the reservation goes.
+    shop.act(order, "ship", json!({})).await;
+    shop.capture(order).await;
+    push(&shop).await;
+    assert_eq!(
+        salable(&shop, "RES-1").await,
+        shop.available("RES-1").await - qty(1)
+    );
+
+    // Another order, cancelled: Magento releases it, the ledger frees it.
+    let cancelled = shop.place(json!({"items": [line("RES-1", 2)]})).await;
+    shop.capture(cancelled).await;
+    push(&shop).await;
+    assert_eq!(
+        salable(&shop, "RES-1").await,
+        shop.available("RES-1").await - qty(1)
+    );
+    shop.act(cancelled, "cancel", json!({})).await;
+    shop.capture(cancelled).await;
+    push(&shop).await;
+    assert_eq!(shop.available("RES-1").await, qty(7));
+    assert_eq!(salable(&shop, "RES-1").await, qty(6));
     shop.db.drop().await;
 }

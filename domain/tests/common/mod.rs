@@ -40,6 +40,11 @@ impl TestDb {
         }
     }
 
+    /// The database's URL (for a LISTEN connection of its own).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A store row with no reachable Magento behind it (for what needs only its id).
     pub async fn offline_store(&self, name: &str) -> Uuid {
         use domain::entities::enums::{StockMode, StoreStatus};
