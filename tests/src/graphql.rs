@@ -17,6 +17,11 @@ impl Gql {
         }
     }
 
+    /// The API key this client sends (for a WebSocket of the same caller).
+    pub fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or_default()
+    }
+
     /// The whole response body (`data` and `errors`).
     pub async fn raw(&self, query: &str, variables: Value) -> Value {
         let mut request = self

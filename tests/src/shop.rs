@@ -88,20 +88,25 @@ pub struct Shop {
 }
 
 pub async fn shop(label: &str) -> Shop {
-    shop_with(label, &[]).await
+    shop_with(label, &[], &[]).await
+}
+
+/// A shop whose server runs with these environment variables set.
+pub async fn shop_with_env(label: &str, vars: &[(&str, &str)]) -> Shop {
+    shop_with(label, &[], vars).await
 }
 
 /// A shop whose API serves without workers (`serve --no-workers`): jobs wait until a
 /// [`crate::WorkerProcess`] starts.
 pub async fn shop_without_workers(label: &str) -> Shop {
-    shop_with(label, &["--no-workers"]).await
+    shop_with(label, &["--no-workers"], &[]).await
 }
 
-async fn shop_with(label: &str, serve_args: &[&str]) -> Shop {
+async fn shop_with(label: &str, serve_args: &[&str], vars: &[(&str, &str)]) -> Shop {
     let env = Env::new(label).await;
     let admin = env.api_key("Acme", "admin").await;
     let operator = env.api_key("Acme", "operator").await;
-    let server = Server::start(&env, serve_args).await;
+    let server = Server::start_with(&env, serve_args, vars).await;
     let sandbox = start_sandbox().await;
     let connected = connect_store(&server.gql(Some(&admin)), &sandbox, "Main shop").await;
     assert_eq!(connected["userErrors"], json!([]), "{connected}");

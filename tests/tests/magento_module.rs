@@ -61,8 +61,15 @@ fn php_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
         .output()
         .expect("php ran");
     let _ = std::fs::remove_file(&file);
-    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
-    String::from_utf8(signed.stdout).expect("text").trim().to_owned()
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    String::from_utf8(signed.stdout)
+        .expect("text")
+        .trim()
+        .to_owned()
 }
 
 fn notification() -> Vec<u8> {
