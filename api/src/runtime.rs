@@ -166,7 +166,7 @@ pub async fn serve(config: Config, demo: bool, with_workers: bool) -> anyhow::Re
 
     let mut demo_sandbox = None;
     if demo {
-        demo_sandbox = Some(crate::demo::start(&services).await?);
+        demo_sandbox = Some(crate::demo::start(&services, &app.public_url).await?);
     }
     announce(serde_json::json!({
         "event": "listening",

@@ -392,3 +392,50 @@ async fn load_orders_captures_history_and_a_deleted_log_entry_lets_an_order_in_a
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     assert_eq!(allocated(&shop, &product).await, "3");
 }
+
+#[tokio::test]
+async fn the_demo_places_orders_that_arrive_as_pending_orders_once_its_products_are_in() {
+    let env = tests::Env::new("orders_demo").await;
+    let (server, demo) = tests::Server::start_demo(&env).await;
+    let gql = server.gql(Some(demo["api_key"].as_str().expect("api key")));
+    let store = demo["store_id"].as_str().expect("store").to_owned();
+    finished_job(&gql, demo["metadata_job_id"].as_str().expect("job")).await;
+    let started = gql
+        .data(
+            "mutation($store: ID!) { catalogDownloadProducts(storeId: $store) { job { id } } }",
+            json!({ "store": store }),
+        )
+        .await;
+    let job = finished_job(
+        &gql,
+        started["catalogDownloadProducts"]["job"]["id"]
+            .as_str()
+            .expect("job"),
+    )
+    .await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+
+    // The sandbox places one every 20 s; its notifications point at the demo server.
+    let captured = eventually("a demo order arrives", Duration::from_secs(60), || {
+        let (gql, store) = (&gql, &store);
+        async move {
+            let found = gql
+                .data(
+                    "query($id: ID!) { store(id: $id) { log(first: 50) { nodes { incrementId status } } } }",
+                    json!({ "id": store }),
+                )
+                .await;
+            let nodes = found["store"]["log"]["nodes"].as_array().cloned().unwrap_or_default();
+            // The sandbox's three seeded orders may be captured by the first poll.
+            nodes
+                .iter()
+                .any(|n| n["incrementId"].as_str().is_some_and(|id| id > "000000003"))
+                .then_some(nodes)
+        }
+    })
+    .await;
+    assert!(
+        captured.iter().all(|n| n["status"] == "PENDING"),
+        "{captured:?}"
+    );
+}
