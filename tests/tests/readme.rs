@@ -151,6 +151,8 @@ async fn the_readme_tour_runs_against_the_demo() {
         .expect("a default location")["id"]
         .clone();
     variables.insert("location".into(), default_location);
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    variables.insert("since".into(), Value::String(yesterday.to_rfc3339()));
 
     let mut ran = 0;
     for example in graphql_examples(README)
