@@ -18,6 +18,7 @@ use crate::response::ApiError;
 use crate::routes::{flag_input, invalid_type, json_body, number_input, product_not_found};
 use crate::seed::{Seed, magento_time};
 use crate::shop::Shop;
+use crate::stock_items::StockRow;
 
 /// The store code of writes meant for every store view.
 pub(crate) const ALL_STORE_VIEWS: &str = "all";
@@ -160,9 +161,9 @@ fn view_at(shop: &Shop, index: usize, store: &str) -> Value {
         .inventory
         .stock_items
         .iter()
-        .find(|s| s["sku"] == product["sku"])
+        .find(|s| s.sku == product["sku"])
     {
-        product["extension_attributes"]["stock_item"] = stock["item"].clone();
+        product["extension_attributes"]["stock_item"] = stock.item().into_owned();
     }
     if store != ALL_STORE_VIEWS {
         shop.store_view_values.apply(store, &mut product);
@@ -362,9 +363,10 @@ fn create_product(
     let product = new_product(id, sku, name, &url_key, fields);
     if STOCK_TYPES.contains(&product["type_id"].as_str().unwrap_or_default()) {
         let (qty, in_stock) = requested_stock(&fields.extension);
-        shop.inventory.stock_items.push(json!({
-            "sku": sku, "item": product["extension_attributes"]["stock_item"].clone(),
-        }));
+        shop.inventory.stock_items.push(StockRow::new(
+            Value::from(sku),
+            product["extension_attributes"]["stock_item"].clone(),
+        ));
         // MSI mirrors the legacy stock item into the default source.
         if msi {
             shop.inventory.source_items.push(json!({
@@ -546,15 +548,15 @@ fn update_stock(shop: &mut Shop, sku: &Value, requested: &Map<String, Value>) {
         .inventory
         .stock_items
         .iter_mut()
-        .find(|s| s["sku"] == *sku)
+        .find(|s| s.sku == *sku)
     else {
         return;
     };
     if let Some(qty) = requested.get("qty").and_then(number_input) {
-        stock["item"]["qty"] = qty;
+        stock.item_mut()["qty"] = qty;
     }
     if let Some(in_stock) = requested.get("is_in_stock").and_then(flag_input) {
-        stock["item"]["is_in_stock"] = Value::Bool(in_stock);
+        stock.item_mut()["is_in_stock"] = Value::Bool(in_stock);
     }
 }
 
@@ -564,7 +566,7 @@ pub(crate) fn delete_product(shop: &mut Shop, raw_sku: &str) -> Result<Value, Ap
     let index = product_index(&shop.products, raw_sku)?;
     let product = shop.products.remove(index);
     let sku = &product["sku"];
-    shop.inventory.stock_items.retain(|s| s["sku"] != *sku);
+    shop.inventory.stock_items.retain(|s| s.sku != *sku);
     shop.inventory.source_items.retain(|s| s["sku"] != *sku);
     if let Some(id) = product["id"].as_i64() {
         shop.store_view_values.forget(id);

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::orders::{self, AddressInput, Guest, OrderLine, PlaceOrder};
+use crate::sales::SalesRows;
 use crate::seed::{magento_time, stock_item};
 use crate::shop::Shop;
 
@@ -782,15 +783,12 @@ fn source_items(stock: &[StockRow]) -> Vec<Value> {
 }
 
 /// Legacy stock items: MSI keeps them at the sum of the sources.
-fn stock_items(stock: &[StockRow]) -> Vec<Value> {
+fn stock_items(stock: &[StockRow]) -> Vec<crate::stock_items::StockRow> {
     stock
         .iter()
         .map(|row| {
             let qty = row.default + row.ne;
-            object([
-                ("sku", row.sku.as_str().into()),
-                ("item", stock_item(row.id, qty, qty > 0)),
-            ])
+            crate::stock_items::StockRow::default_item(&row.sku, row.id, qty, qty > 0)
         })
         .collect()
 }
@@ -1013,16 +1011,14 @@ struct Pools {
 }
 
 /// Units already promised to the shop's existing orders, per SKU.
-fn reserved_units(orders: &[Value]) -> HashMap<String, i64> {
+fn reserved_units(orders: &SalesRows) -> HashMap<String, i64> {
     let mut reserved: HashMap<String, i64> = HashMap::new();
-    for item in orders
-        .iter()
-        .filter_map(|o| o["items"].as_array())
-        .flatten()
-    {
-        if let Some(sku) = item["sku"].as_str() {
-            *reserved.entry(sku.to_owned()).or_default() +=
-                item["qty_ordered"].as_i64().unwrap_or(0);
+    for order in orders.iter() {
+        for item in order["items"].as_array().into_iter().flatten() {
+            if let Some(sku) = item["sku"].as_str() {
+                *reserved.entry(sku.to_owned()).or_default() +=
+                    item["qty_ordered"].as_i64().unwrap_or(0);
+            }
         }
     }
     reserved
@@ -1442,9 +1438,9 @@ mod tests {
                 .inventory
                 .stock_items
                 .iter()
-                .find(|s| s["sku"] == *sku)
+                .find(|s| s.sku == *sku)
                 .expect("stock item");
-            assert_eq!(item["item"]["qty"], total, "{sku}");
+            assert_eq!(item.item()["qty"], total, "{sku}");
         }
     }
 
@@ -1503,7 +1499,7 @@ mod tests {
     #[test]
     fn orders_are_placed_in_time_order_and_a_catalogue_without_stock_is_a_clear_error() {
         let shop = generated_with_orders(300, 40, 2);
-        let generated = &shop.orders[3..];
+        let generated: Vec<Value> = shop.orders.iter().skip(3).map(|o| o.into_owned()).collect();
         assert_eq!(generated.len(), 40);
         assert!(
             generated

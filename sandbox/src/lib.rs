@@ -12,12 +12,15 @@ mod generate;
 mod media;
 mod notify;
 mod orders;
+mod packed;
 mod query;
 mod response;
 mod routes;
+mod sales;
 mod search;
 mod seed;
 mod shop;
+mod stock_items;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 

@@ -13,9 +13,11 @@ use crate::catalog;
 use crate::faults::Action;
 use crate::query::{app_params, raw_url_decode};
 use crate::response::{ApiError, json_response};
+use crate::sales::SalesRows;
 use crate::search::{self, Criteria, SearchError};
 use crate::seed::{STORE_CODES, Seed};
 use crate::shop::{Inventory, Shop};
+use crate::stock_items::StockRow;
 
 enum ReadRoute<'a> {
     StoreConfigs,
@@ -326,6 +328,12 @@ fn required_search(rows: &[Value], criteria: Option<Criteria>) -> Result<Value, 
     search::search(rows, &criteria).map_err(unknown_field)
 }
 
+/// A search of a sales collection, answered from its indexes when they serve the criteria.
+fn sales_search(rows: &SalesRows, criteria: Option<Criteria>) -> Result<Value, ApiError> {
+    let criteria = criteria.ok_or_else(|| ApiError::required("searchCriteria"))?;
+    crate::sales::search(rows, &criteria).map_err(unknown_field)
+}
+
 pub(crate) async fn dispatch(
     req: HttpRequest,
     body: web::Bytes,
@@ -554,12 +562,13 @@ fn read(
         ReadRoute::AttributeSets => required_search(&seed.attribute_sets, criteria),
         ReadRoute::TaxClasses => required_search(&seed.tax_classes, criteria),
         ReadRoute::TaxRates => required_search(&seed.tax_rates, criteria),
-        ReadRoute::Orders => required_search(&shop.orders, criteria),
-        ReadRoute::Order(id) => shop
-            .orders
-            .iter()
-            .find(|o| id.parse::<i64>().is_ok_and(|id| o["entity_id"] == id))
-            .cloned()
+        ReadRoute::Orders => sales_search(&shop.orders, criteria),
+        ReadRoute::Order(id) => id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| shop.orders.position_of(id))
+            .and_then(|at| shop.orders.render(at))
+            .map(std::borrow::Cow::into_owned)
             .ok_or_else(ApiError::no_such_entity),
         // MSI declares the criteria argument optional.
         ReadRoute::Sources => match criteria {
@@ -621,16 +630,16 @@ fn read(
                     serde_json::json!({ "fieldName": "customerId", "fieldValue": id }),
                 )
             }),
-        ReadRoute::Invoices => required_search(&shop.invoices, criteria),
-        ReadRoute::CreditMemos => required_search(&shop.creditmemos, criteria),
-        ReadRoute::Shipments => required_search(&shop.shipments, criteria),
+        ReadRoute::Invoices => sales_search(&shop.invoices, criteria),
+        ReadRoute::CreditMemos => sales_search(&shop.creditmemos, criteria),
+        ReadRoute::Shipments => sales_search(&shop.shipments, criteria),
         ReadRoute::SourceItems => required_search(&shop.inventory.source_items, criteria),
         ReadRoute::StockItem(sku) => product_by_sku(&shop.products, sku).and_then(|product| {
             shop.inventory
                 .stock_items
                 .iter()
-                .find(|s| s["sku"] == product["sku"])
-                .map(|s| s["item"].clone())
+                .find(|s| s.sku == product["sku"])
+                .map(|s| s.item().into_owned())
                 // Composites have a stock item too (qty 0, in stock): the product's own.
                 .or_else(|| product["extension_attributes"].get("stock_item").cloned())
                 .ok_or_else(product_not_found)
@@ -909,7 +918,7 @@ fn update_stock_item(
     let index = match inventory
         .stock_items
         .iter()
-        .position(|s| s["sku"] == product["sku"])
+        .position(|s| s.sku == product["sku"])
     {
         Some(index) => index,
         None => {
@@ -919,11 +928,14 @@ fn update_stock_item(
                 .ok_or_else(product_not_found)?;
             inventory
                 .stock_items
-                .push(serde_json::json!({ "sku": product["sku"], "item": item }));
+                .push(StockRow::new(product["sku"].clone(), item));
             inventory.stock_items.len() - 1
         }
     };
-    let item = &mut inventory.stock_items[index]["item"];
+    let Some(row) = inventory.stock_items.get_mut(index) else {
+        return Err(product_not_found());
+    };
+    let item = row.item_mut();
     if let Some(qty) = qty {
         item["qty"] = qty;
     }

@@ -31,6 +31,23 @@ impl Filter {
         }
     }
 
+    pub(crate) fn field(&self) -> &str {
+        &self.field
+    }
+
+    pub(crate) fn value(&self) -> &str {
+        &self.value
+    }
+
+    pub(crate) fn condition(&self) -> &str {
+        &self.condition
+    }
+
+    /// The items of an `in`/`nin` value (empty for other conditions).
+    pub(crate) fn items(&self) -> &[String] {
+        &self.items
+    }
+
     /// Whether `value` equals one of the items, compared as MySQL would.
     fn listed(&self, value: &Value) -> bool {
         match value {
@@ -72,6 +89,25 @@ fn php_int(s: &str) -> u64 {
 }
 
 impl Criteria {
+    /// The filter groups: every group must match (AND), by any of its filters (OR).
+    pub(crate) fn groups(&self) -> &[Vec<Filter>] {
+        &self.groups
+    }
+
+    /// `(field, direction)`, most significant first.
+    pub(crate) fn sorts(&self) -> &[(String, String)] {
+        &self.sorts
+    }
+
+    /// Every field the criteria name, filters first, in the order they are checked.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &String> {
+        self.groups
+            .iter()
+            .flatten()
+            .map(|f| &f.field)
+            .chain(self.sorts.iter().map(|(f, _)| f))
+    }
+
     /// Addresses `column` under the name `alias` too, in filters and sorts: a collection's
     /// key column (`entity_id`) that the REST rows render as `id`.
     pub(crate) fn with_alias(mut self, alias: &str, column: &str) -> Self {
@@ -277,13 +313,7 @@ fn sort_key_cmp(a: &Value, b: &Value) -> Ordering {
 /// Fails on a filter or sort field that no row has: Magento passes the name to SQL, where
 /// an unknown column fails. A field is almost always on the first row, so this is cheap.
 fn check_fields(rows: &[Value], criteria: &Criteria) -> Result<(), SearchError> {
-    let fields = criteria
-        .groups
-        .iter()
-        .flatten()
-        .map(|f| &f.field)
-        .chain(criteria.sorts.iter().map(|(f, _)| f));
-    for field in fields {
+    for field in criteria.fields() {
         if !rows.iter().any(|row| row.get(field).is_some()) {
             return Err(SearchError::UnknownField(field.clone()));
         }
@@ -291,35 +321,62 @@ fn check_fields(rows: &[Value], criteria: &Criteria) -> Result<(), SearchError> 
     Ok(())
 }
 
+/// Whether the row passes every filter group.
+pub(crate) fn matches_all(row: &Value, criteria: &Criteria) -> bool {
+    criteria
+        .groups
+        .iter()
+        .all(|g| g.iter().any(|f| matches(row, f)))
+}
+
+/// Anything but ASC is descending, as in Magento's SortOrder handling.
+pub(crate) fn is_ascending(direction: &str) -> bool {
+    direction.eq_ignore_ascii_case("ASC")
+}
+
+/// Sorts `found` as the criteria ask: one stable sort per sort order, the least
+/// significant first, so ties keep the order `found` came in. `key(row, n)` is the row's
+/// value of the `n`th sort field.
+pub(crate) fn sort_found<T>(
+    found: &mut [T],
+    criteria: &Criteria,
+    key: impl Fn(&T, usize) -> &Value,
+) {
+    for (n, (_, direction)) in criteria.sorts.iter().enumerate().rev() {
+        let ascending = is_ascending(direction);
+        found.sort_by(|a, b| {
+            let o = sort_key_cmp(key(a, n), key(b, n));
+            if ascending { o } else { o.reverse() }
+        });
+    }
+}
+
+/// The row's values of the sort fields, in sort order.
+pub(crate) fn sort_values(row: &Value, criteria: &Criteria) -> Vec<Value> {
+    criteria
+        .sorts
+        .iter()
+        .map(|(field, _)| row.get(field).cloned().unwrap_or(Value::Null))
+        .collect()
+}
+
 /// The rows the filters keep, in the requested order (entity order when none).
 fn matching_sorted<'a>(rows: &'a [Value], criteria: &Criteria) -> Vec<&'a Value> {
     let mut found: Vec<&Value> = rows
         .iter()
-        .filter(|row| {
-            criteria
-                .groups
-                .iter()
-                .all(|g| g.iter().any(|f| matches(row, f)))
-        })
+        .filter(|row| matches_all(row, criteria))
         .collect();
-    for (field, direction) in criteria.sorts.iter().rev() {
-        // Anything but ASC is descending, as in Magento's SortOrder handling.
-        let ascending = direction.eq_ignore_ascii_case("ASC");
-        found.sort_by(|a, b| {
-            let o = sort_key_cmp(
-                a.get(field).unwrap_or(&Value::Null),
-                b.get(field).unwrap_or(&Value::Null),
-            );
-            if ascending { o } else { o.reverse() }
-        });
-    }
+    let fields: Vec<&str> = criteria.sorts.iter().map(|(f, _)| f.as_str()).collect();
+    sort_found(&mut found, criteria, |row, n| {
+        row.get(fields[n]).unwrap_or(&Value::Null)
+    });
     found
 }
 
 /// The `start..end` of the requested page among `total` rows. A page past the end is the
 /// last page again (Magento's collections clamp the current page); no page size (or 0)
 /// is every row.
-fn page_range(total: usize, criteria: &Criteria) -> std::ops::Range<usize> {
+pub(crate) fn page_range(total: usize, criteria: &Criteria) -> std::ops::Range<usize> {
     let Some(size) = criteria.page_size.filter(|s| *s > 0) else {
         return 0..total;
     };
@@ -360,7 +417,30 @@ pub(crate) fn search_with(
                 found.len(),
             )
         };
-    Ok(json!({ "items": page, "search_criteria": criteria.echo(), "total_count": total }))
+    Ok(envelope(page, criteria, total))
+}
+
+/// The answer of a search: the page's rows, the criteria echoed, the number of matches.
+/// Built by moving the page in: `json!` would copy every row by serialising it, which
+/// cost as much as rendering the page.
+pub(crate) fn envelope(page: Vec<Value>, criteria: &Criteria, total: usize) -> Value {
+    let mut answer = Map::new();
+    answer.insert("items".to_owned(), Value::Array(page));
+    answer.insert("search_criteria".to_owned(), criteria.echo());
+    answer.insert("total_count".to_owned(), Value::from(total));
+    Value::Object(answer)
+}
+
+/// Fails on the first filter or sort field for which `known` is false, as
+/// [`search`] does for a field no row has.
+pub(crate) fn check_known(
+    criteria: &Criteria,
+    known: impl Fn(&str) -> bool,
+) -> Result<(), SearchError> {
+    match criteria.fields().find(|field| !known(field)) {
+        Some(field) => Err(SearchError::UnknownField(field.clone())),
+        None => Ok(()),
+    }
 }
 
 /// The echo Magento gives when a repository's criteria argument is optional and absent.

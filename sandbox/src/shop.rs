@@ -1,9 +1,11 @@
 //! The shop's changing data: catalogue, customers, sales documents and stock, as Magento
-//! renders them. Routes read it under a shared lock; writes and the control API take the
+//! renders them (placed orders and default stock items kept compact until written, see
+//! `crate::sales` and `crate::stock_items`). Routes read it under a shared lock; writes and the control API take the
 //! exclusive one for one whole operation, so every operation is atomic.
 
 use serde_json::Value;
 
+use crate::sales::SalesRows;
 use crate::seed::Seed;
 
 pub(crate) struct Shop {
@@ -16,10 +18,11 @@ pub(crate) struct Shop {
     pub category_tree: Value,
     pub categories: Vec<Value>,
     pub customers: Vec<Value>,
-    pub orders: Vec<Value>,
-    pub invoices: Vec<Value>,
-    pub creditmemos: Vec<Value>,
-    pub shipments: Vec<Value>,
+    /// The sales documents, indexed for search (see `crate::sales`).
+    pub orders: SalesRows,
+    pub invoices: SalesRows,
+    pub creditmemos: SalesRows,
+    pub shipments: SalesRows,
     pub inventory: Inventory,
     /// What happened to orders and credit memos, in order: the outbound notifier tails
     /// this log (a Magento module observing `sales_order_save_after` and friends).
@@ -56,9 +59,9 @@ pub(crate) struct ShopEvent {
 /// MSI source items and legacy stock items.
 pub(crate) struct Inventory {
     pub source_items: Vec<Value>,
-    /// `{"sku": …, "item": <stock item>}`, one per product that carries stock (a
-    /// composite gets one when its stock item is first written).
-    pub stock_items: Vec<Value>,
+    /// One per product that carries stock (a composite gets one when its stock item is
+    /// first written).
+    pub stock_items: Vec<crate::stock_items::StockRow>,
 }
 
 impl Shop {
@@ -73,13 +76,13 @@ impl Shop {
             category_tree: seed.category_tree.take(),
             categories: std::mem::take(&mut seed.categories),
             customers: std::mem::take(&mut seed.customers),
-            orders: std::mem::take(&mut seed.orders),
-            invoices: std::mem::take(&mut seed.invoices),
-            creditmemos: std::mem::take(&mut seed.creditmemos),
-            shipments: std::mem::take(&mut seed.shipments),
+            orders: std::mem::take(&mut seed.orders).into(),
+            invoices: std::mem::take(&mut seed.invoices).into(),
+            creditmemos: std::mem::take(&mut seed.creditmemos).into(),
+            shipments: std::mem::take(&mut seed.shipments).into(),
             inventory: Inventory {
                 source_items: std::mem::take(&mut seed.source_items),
-                stock_items: std::mem::take(&mut seed.stock_items),
+                stock_items: crate::stock_items::from_rows(std::mem::take(&mut seed.stock_items)),
             },
             events: Vec::new(),
             reservations,

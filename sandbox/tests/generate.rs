@@ -175,3 +175,78 @@ async fn generated_orders_appear_in_the_order_search_with_their_total_count() {
     assert_eq!(stores, BTreeSet::from([Some(1), Some(2)]));
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn an_updated_at_window_pages_changed_orders_in_update_order_and_an_id_list_finds_them() {
+    let sandbox = start(600, 150, 8).await;
+    // A comment changes an order's `updated_at` to now: it leaves its place among the
+    // generated orders (all from 2025 or before) for the end of the update order.
+    for id in [40, 12, 77] {
+        let url = format!("{}/rest/V1/orders/{id}/comments", sandbox.base_url);
+        let body = serde_json::json!({"statusHistory": {"comment": "checked"}});
+        let (status, answer) = common::signed(
+            &sandbox.credentials,
+            reqwest::Method::POST,
+            &url,
+            Some(body),
+        )
+        .await;
+        assert_eq!((status, answer), (200, Value::Bool(true)));
+    }
+    let everything = page(&sandbox, "orders", &[("searchCriteria[pageSize]", "0")]).await;
+    let mut expected: Vec<(String, i64)> = everything["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| {
+            Some((
+                o["updated_at"].as_str()?.to_owned(),
+                o["entity_id"].as_i64()?,
+            ))
+        })
+        .filter(|(at, _)| at.as_str() >= "2024-01-01 00:00:00")
+        .collect();
+    expected.sort();
+    let window = SearchCriteria::new()
+        .filter("updated_at", "2024-01-01 00:00:00", "gteq")
+        .filter("updated_at", "2999-01-01 00:00:00", "lt")
+        .sort("updated_at", true)
+        .sort("entity_id", true);
+    let client = client(&sandbox).with_page_size(40);
+    let versions = |orders: &[Value]| -> Vec<(String, i64)> {
+        orders
+            .iter()
+            .filter_map(|o| {
+                Some((
+                    o["updated_at"].as_str()?.to_owned(),
+                    o["entity_id"].as_i64()?,
+                ))
+            })
+            .collect()
+    };
+    let mut pages = Vec::new();
+    for n in 1..=5 {
+        let (orders, count) = client
+            .orders_page_raw(window.clone(), n)
+            .await
+            .expect("page");
+        assert_eq!(count, expected.len() as u64, "the total on page {n}");
+        pages.push(versions(&orders));
+    }
+    // 153 orders (150 generated, 3 seeded): four pages, then the last one again.
+    assert_eq!(pages[4], pages[3]);
+    let paged: Vec<(String, i64)> = pages[..4].concat();
+    assert_eq!(paged, expected);
+    let mut changed: Vec<i64> = paged[paged.len() - 3..].iter().map(|(_, id)| *id).collect();
+    changed.sort_unstable();
+    assert_eq!(changed, [12, 40, 77], "the changed orders come last");
+
+    let retry = window.filter("entity_id", "77,12,999999", "in");
+    let (orders, count) = client.orders_page_raw(retry, 1).await.expect("retry");
+    let ids: Vec<i64> = orders
+        .iter()
+        .filter_map(|o| o["entity_id"].as_i64())
+        .collect();
+    assert_eq!((ids, count), (vec![12, 77], 2));
+    sandbox.stop().await;
+}

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use crate::stock_items::StockRow;
+
 /// MSI's `inventory_reservation` table: one row per event, negative when an order holds
 /// stock, positive when a shipment, cancellation or credit memo releases it.
 #[derive(Default)]
@@ -154,12 +156,12 @@ struct SkuIndex {
     built_for_len: Option<usize>,
 }
 
-fn row_sku(row: &Value, sku_of: fn(&Value) -> &Value) -> Option<String> {
+fn row_sku<T>(row: &T, sku_of: fn(&T) -> &Value) -> Option<String> {
     sku_of(row).as_str().map(str::to_lowercase)
 }
 
 impl SkuIndex {
-    fn rebuild(&mut self, rows: &[Value], sku_of: fn(&Value) -> &Value) {
+    fn rebuild<T>(&mut self, rows: &[T], sku_of: fn(&T) -> &Value) {
         self.positions.clear();
         for (position, row) in rows.iter().enumerate() {
             if let Some(sku) = row_sku(row, sku_of) {
@@ -169,7 +171,7 @@ impl SkuIndex {
         self.built_for_len = Some(rows.len());
     }
 
-    fn fresh_hits(&self, rows: &[Value], key: &str, sku_of: fn(&Value) -> &Value) -> bool {
+    fn fresh_hits<T>(&self, rows: &[T], key: &str, sku_of: fn(&T) -> &Value) -> bool {
         self.positions.get(key).is_none_or(|hits| {
             hits.iter().all(|&i| {
                 rows.get(i)
@@ -180,7 +182,7 @@ impl SkuIndex {
     }
 
     /// Positions of the rows with this SKU (case-insensitive, as Magento matches SKUs).
-    fn find(&mut self, rows: &[Value], sku: &str, sku_of: fn(&Value) -> &Value) -> Vec<usize> {
+    fn find<T>(&mut self, rows: &[T], sku: &str, sku_of: fn(&T) -> &Value) -> Vec<usize> {
         let key = sku.to_lowercase();
         // A miss is checked too: a delete followed by a create keeps the length the same.
         if self.built_for_len != Some(rows.len())
@@ -195,6 +197,10 @@ impl SkuIndex {
 
 fn plain_sku(row: &Value) -> &Value {
     &row["sku"]
+}
+
+fn stock_row_sku(row: &StockRow) -> &Value {
+    &row.sku
 }
 
 /// A sequence that starts after the largest id already present (found once by `scan`).
@@ -251,8 +257,11 @@ impl Book {
     }
 
     /// Position of the written legacy stock item of this SKU.
-    pub fn stock_item(&mut self, rows: &[Value], sku: &str) -> Option<usize> {
-        self.stock_items.find(rows, sku, plain_sku).first().copied()
+    pub fn stock_item(&mut self, rows: &[StockRow], sku: &str) -> Option<usize> {
+        self.stock_items
+            .find(rows, sku, stock_row_sku)
+            .first()
+            .copied()
     }
 }
 

@@ -41,7 +41,10 @@ pub(crate) fn cancel(shop: &mut Shop, order_id: i64, now: DateTime<Utc>) -> Resu
 }
 
 fn cancel_at(shop: &mut Shop, index: usize) -> Result<(), ApiError> {
-    let order = &shop.orders[index];
+    let order = shop
+        .orders
+        .get(index)
+        .ok_or_else(ApiError::no_such_entity)?;
     if matches!(
         order["state"].as_str(),
         Some("canceled" | "closed" | "complete" | "holded" | "payment_review")
@@ -72,7 +75,10 @@ fn cancel_at(shop: &mut Shop, index: usize) -> Result<(), ApiError> {
             &increment,
         );
     }
-    let order = &mut shop.orders[index];
+    let mut order = shop
+        .orders
+        .get_mut(index)
+        .ok_or_else(ApiError::no_such_entity)?;
     for (i, row) in rows.iter().enumerate() {
         bump_qty(&mut order["items"][i], "qty_canceled", to_cancel(row));
     }
@@ -105,11 +111,11 @@ fn cancel_at(shop: &mut Shop, index: usize) -> Result<(), ApiError> {
         ),
     ] {
         let amount = dec(&order[total]) - dec(&order[done]);
-        bump(order, field, amount);
+        bump(&mut order, field, amount);
     }
     order["total_due"] = json!(0);
     order["base_total_due"] = json!(0);
-    resolve_state(order);
+    resolve_state(&mut order);
     Ok(())
 }
 
@@ -136,7 +142,11 @@ pub(crate) fn edit(
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let index = find_order(shop, order_id)?;
-    let original = shop.orders[index].clone();
+    let original = shop
+        .orders
+        .get(index)
+        .cloned()
+        .ok_or_else(ApiError::no_such_entity)?;
     let rows = original["items"]
         .as_array()
         .map(Vec::as_slice)
@@ -171,8 +181,9 @@ pub(crate) fn edit(
         .map(str::to_owned)
         .unwrap_or_else(|| real_id.split('-').next().unwrap_or_default().to_owned());
     let edit_increment = original["edit_increment"].as_i64().unwrap_or(0) + 1;
+    let new_increment = format!("{base}-{edit_increment}");
     let relation = Relation {
-        increment_id: format!("{base}-{edit_increment}"),
+        increment_id: new_increment.clone(),
         original_increment_id: base,
         edit_increment,
         parent_id: order_id,
@@ -185,21 +196,16 @@ pub(crate) fn edit(
     let new_id = match placed {
         Ok(id) => id,
         Err(err) => {
-            shop.orders[index] = original;
+            shop.orders.replace(index, original);
             shop.reservations.truncate(reservations);
             shop.events.truncate(events);
             return Err(err);
         }
     };
-    let new_increment = shop
-        .orders
-        .last()
-        .and_then(|o| o["increment_id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let old = &mut shop.orders[index];
-    old["relation_child_id"] = json!(new_id.to_string());
-    old["relation_child_real_id"] = json!(new_increment);
+    if let Some(mut old) = shop.orders.get_mut(index) {
+        old["relation_child_id"] = json!(new_id.to_string());
+        old["relation_child_real_id"] = json!(new_increment);
+    }
     finish(shop, index, "order.canceled", now);
     Ok(new_id)
 }

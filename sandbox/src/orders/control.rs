@@ -49,9 +49,11 @@ fn write(
 }
 
 fn order_ref(shop: &Shop, id: i64) -> Value {
-    let increment = super::state::find_order(shop, id)
-        .ok()
-        .map(|i| shop.orders[i]["increment_id"].clone())
+    let increment = shop
+        .orders
+        .position_of(id)
+        .and_then(|i| shop.orders.render(i))
+        .map(|order| order["increment_id"].clone())
         .unwrap_or(Value::Null);
     json!({ "entity_id": id, "increment_id": increment })
 }

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::book::max_id;
 use super::money::{dec, money, number, share};
 use super::state::{
     children_of, document_error, find_order, finish, is_child, item_id, qty, refuse_in_final_state,
@@ -333,15 +332,6 @@ pub(crate) fn with_children(
     all
 }
 
-/// Invoices everything of a just-placed paid order (an online capture at checkout).
-pub(crate) fn invoice_all_paid(
-    shop: &mut Shop,
-    index: usize,
-    now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
-    create_invoice(shop, index, &InvoiceRequest::default(), now)
-}
-
 /// `POST /sandbox/orders/{id}/invoice`: an offline invoice (checkmo and friends are
 /// captured offline, so the invoice is paid at once). Returns the invoice id.
 pub(crate) fn invoice(
@@ -351,18 +341,37 @@ pub(crate) fn invoice(
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let index = find_order(shop, order_id)?;
-    let id = create_invoice(shop, index, request, now)?;
+    let created = magento_time(now);
+    let Shop {
+        orders,
+        invoices,
+        book,
+        ..
+    } = shop;
+    let mut order = orders.get_mut(index).ok_or_else(ApiError::no_such_entity)?;
+    let document = invoice_value(&mut order, request, &created, |rows| {
+        let id = book.invoice.next(|| invoices.max_id(None, "entity_id"));
+        let first_item = book
+            .invoice_item
+            .next_block(rows as i64, || invoices.max_id(Some("items"), "entity_id"));
+        (id, first_item)
+    })?;
+    drop(order);
+    let id = document["entity_id"].as_i64().unwrap_or_default();
+    invoices.push(document);
     finish(shop, index, "order.updated", now);
     Ok(id)
 }
 
-fn create_invoice(
-    shop: &mut Shop,
-    index: usize,
+/// Invoices the order: validates the request, counts the billed units and money on the
+/// order's rows and totals, and returns the invoice document. `ids(rows)` gives the
+/// invoice's id and its first row's, once the request is known to be valid.
+pub(crate) fn invoice_value(
+    order: &mut Value,
     request: &InvoiceRequest,
-    now: DateTime<Utc>,
-) -> Result<i64, ApiError> {
-    let order = &shop.orders[index];
+    created: &str,
+    ids: impl FnOnce(usize) -> (i64, i64),
+) -> Result<Value, ApiError> {
     refuse_in_final_state(order, "Invoice", "An invoice")?;
     let wanted = requested(
         order,
@@ -378,16 +387,7 @@ fn create_invoice(
         ));
     }
     let rows = with_children(order, &wanted);
-    let invoices = &shop.invoices;
-    let id = shop
-        .book
-        .invoice
-        .next(|| max_id(invoices, None, "entity_id"));
-    let first_item = shop.book.invoice_item.next_block(rows.len() as i64, || {
-        max_id(invoices, Some("items"), "entity_id")
-    });
-    let created = magento_time(now);
-    let order = &mut shop.orders[index];
+    let (id, first_item) = ids(rows.len());
     // The first invoice carries the whole shipping amount, as Magento's collector does.
     let shipping = if dec(&order["base_shipping_invoiced"]).is_zero() {
         (
@@ -416,7 +416,7 @@ fn create_invoice(
         sums.add(&amounts);
         record_on_row(row, &Kind::Invoice, units, &amounts);
     }
-    let (totals, grand, base_grand) = document_totals(order, &sums, shipping, &created);
+    let (totals, grand, base_grand) = document_totals(order, &sums, shipping, created);
     let mut document = totals;
     if let (Some(object), Value::Object(extra)) = (
         document.as_object_mut(),
@@ -424,11 +424,13 @@ fn create_invoice(
             "entity_id": id, "increment_id": format!("{id:09}"), "state": 2,
             "base_total_refunded": 0, "total_qty": number(total_qty), "can_void_flag": 0,
             "transaction_id": format!("{}-capture", order["entity_id"]),
-            "items": doc_items, "comments": [],
+            "comments": [],
         }),
     ) {
         object.extend(extra);
     }
+    // Moved in: `json!` would copy the rows by serialising them.
+    document["items"] = Value::Array(doc_items);
     if let Some(comment) = request.comment.as_deref().filter(|c| !c.trim().is_empty()) {
         document["comments"] = json!([{
             "entity_id": id, "parent_id": id, "comment": comment, "created_at": created,
@@ -460,6 +462,5 @@ fn create_invoice(
     bump(payment, "shipping_captured", shipping.0);
     bump(payment, "base_shipping_captured", shipping.1);
     resolve_state(order);
-    shop.invoices.push(document);
-    Ok(id)
+    Ok(document)
 }

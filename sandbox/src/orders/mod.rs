@@ -9,6 +9,7 @@ mod control;
 mod documents;
 mod money;
 mod place;
+mod placement;
 mod refund;
 mod rest;
 mod setup;
@@ -27,6 +28,7 @@ pub(crate) use book::{Book, Reservations};
 pub(crate) use cancel::{EditOrder, cancel, edit};
 pub(crate) use control::handle as control;
 pub(crate) use documents::{InvoiceRequest, invoice};
+pub(crate) use placement::Placement;
 pub(crate) use refund::{RefundRequest, refund};
 pub(crate) use rest::{add_comment_route, salable_quantity_route, ship_route};
 pub(crate) use ship::{ShipRequest, ship};
@@ -213,8 +215,11 @@ mod tests {
         let elapsed = started.elapsed();
         assert_eq!(shop.orders.len(), 5_003);
         assert_eq!(
-            shop.orders.last().and_then(|o| o["increment_id"].as_str()),
-            Some("000005003")
+            shop.orders
+                .iter()
+                .next_back()
+                .and_then(|o| o["increment_id"].as_str().map(str::to_owned)),
+            Some("000005003".to_owned())
         );
         // About 1 ms an order in a debug build; a catalogue or order scan per order would
         // make this quadratic and take minutes.

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::book::{SalesEvent, max_id};
+use super::book::SalesEvent;
 use super::documents::{
     Amounts, ItemQty, Kind, bump, document_item, document_totals, record_on_row, requested,
     row_amounts, with_children,
@@ -87,7 +87,10 @@ pub(crate) fn refund(
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let index = find_order(shop, order_id)?;
-    let order = &shop.orders[index];
+    let order = shop
+        .orders
+        .get(index)
+        .ok_or_else(ApiError::no_such_entity)?;
     let status = order["status"].as_str().unwrap_or_default();
     if matches!(order["state"].as_str(), Some("canceled" | "closed")) {
         return Err(document_error(
@@ -139,7 +142,10 @@ pub(crate) fn refund(
     let to_stock = return_to_stock(order, args);
     release_stock(shop, index, &refunded, &to_stock);
     let id = save_creditmemo(shop, index, &refunded, &amounts, &refund, request, now);
-    let order = &mut shop.orders[index];
+    let mut order = shop
+        .orders
+        .get_mut(index)
+        .ok_or_else(ApiError::no_such_entity)?;
     for (&(i, units), a) in refunded.iter().zip(&amounts) {
         let row = &mut order["items"][i];
         record_on_row(row, &Kind::Refund, units, a);
@@ -162,12 +168,13 @@ pub(crate) fn refund(
         ("total_offline_refunded", grand),
         ("base_total_offline_refunded", base_grand),
     ] {
-        bump(order, field, amount);
+        bump(&mut order, field, amount);
     }
     bump(&mut order["payment"], "amount_refunded", grand);
     bump(&mut order["payment"], "base_amount_refunded", base_grand);
-    resolve_state(order);
+    resolve_state(&mut order);
     let (store_id, increment) = (order["store_id"].as_i64().unwrap_or(1), format!("{id:09}"));
+    drop(order);
     finish(shop, index, "order.updated", now);
     shop.record_event(
         "creditmemo.created",
@@ -243,21 +250,26 @@ fn return_to_stock(order: &Value, args: Option<&Arguments>) -> Vec<i64> {
 /// MSI on a credit memo: refunded units still held are released; shipped units asked
 /// back to stock return to the source of the order's last shipment.
 fn release_stock(shop: &mut Shop, index: usize, refunded: &[(usize, Decimal)], to_stock: &[i64]) {
-    let order_id = shop.orders[index]["entity_id"].as_i64().unwrap_or_default();
-    let increment = shop.orders[index]["increment_id"]
+    let Some(order) = shop.orders.get(index) else {
+        return;
+    };
+    let order_id = order["entity_id"].as_i64().unwrap_or_default();
+    let increment = order["increment_id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     let source = shop
         .shipments
-        .iter()
-        .rev()
-        .find(|s| s["order_id"] == order_id)
+        .last_of_order(&Value::from(order_id))
+        .and_then(|at| shop.shipments.get(at))
         .and_then(|s| s["extension_attributes"]["source_code"].as_str())
         .unwrap_or("default")
         .to_owned();
     for &(i, units) in refunded {
-        let row = &shop.orders[index]["items"][i];
+        let Some(order) = shop.orders.get(index) else {
+            return;
+        };
+        let row = &order["items"][i];
         if !carries_stock(row) {
             continue;
         }
@@ -295,21 +307,21 @@ fn save_creditmemo(
     let id = shop
         .book
         .creditmemo
-        .next(|| max_id(memos, None, "entity_id"));
+        .next(|| memos.max_id(None, "entity_id"));
     let first_item = shop
         .book
         .creditmemo_item
         .next_block(refunded.len() as i64, || {
-            max_id(memos, Some("items"), "entity_id")
+            memos.max_id(Some("items"), "entity_id")
         });
     let created = magento_time(now);
-    let order = &shop.orders[index];
+    let Some(order) = shop.orders.get(index) else {
+        return id;
+    };
     let order_id = order["entity_id"].clone();
-    let invoice_id = shop
-        .invoices
-        .iter()
-        .rev()
-        .find(|i| i["order_id"] == order_id)
+    let invoice_at = shop.invoices.last_of_order(&order_id);
+    let invoice_id = invoice_at
+        .and_then(|at| shop.invoices.render(at))
         .map(|i| i["entity_id"].clone())
         .unwrap_or(Value::Null);
     let items: Vec<Value> = refunded
@@ -355,13 +367,8 @@ fn save_creditmemo(
     let (grand, base_grand) = refund.grand();
     document["grand_total"] = money(grand);
     document["base_grand_total"] = money(base_grand);
-    if let Some(invoice) = shop
-        .invoices
-        .iter_mut()
-        .rev()
-        .find(|i| i["order_id"] == order_id)
-    {
-        bump(invoice, "base_total_refunded", base_grand);
+    if let Some(mut invoice) = invoice_at.and_then(|at| shop.invoices.get_mut(at)) {
+        bump(&mut invoice, "base_total_refunded", base_grand);
     }
     shop.creditmemos.push(document);
     id

@@ -96,7 +96,9 @@ pub(crate) fn add_comment_route(
                 json!([status]),
             ));
         }
-        shop.orders[index]["status"] = json!(status);
+        if let Some(mut order) = shop.orders.get_mut(index) {
+            order["status"] = json!(status);
+        }
     }
     let comment = input.comment.unwrap_or_default();
     add_history(

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::book::{SalesEvent, max_id};
+use super::book::SalesEvent;
 use super::documents::{ItemQty, bump_qty, requested, with_children};
 use super::money::number;
 use super::state::{
@@ -109,7 +109,10 @@ pub(crate) fn ship(
     now: DateTime<Utc>,
 ) -> Result<i64, ApiError> {
     let index = find_order(shop, order_id)?;
-    let order = &shop.orders[index];
+    let order = shop
+        .orders
+        .get(index)
+        .ok_or_else(ApiError::no_such_entity)?;
     refuse_in_final_state(order, "Shipment", "A shipment")?;
     let rows = order["items"]
         .as_array()
@@ -151,8 +154,10 @@ pub(crate) fn ship(
     for change in changes {
         apply(shop, change);
     }
-    let order_id_text = shop.orders[index]["increment_id"]
-        .as_str()
+    let order_id_text = shop
+        .orders
+        .get(index)
+        .and_then(|o| o["increment_id"].as_str())
         .unwrap_or_default()
         .to_owned();
     for (sku, units) in &stock_units {
@@ -165,11 +170,12 @@ pub(crate) fn ship(
         );
     }
     let id = save_shipment(shop, index, &shipped, request, &source, now);
-    let order = &mut shop.orders[index];
-    for &(i, units) in &shipped {
-        bump_qty(&mut order["items"][i], "qty_shipped", units);
+    if let Some(mut order) = shop.orders.get_mut(index) {
+        for &(i, units) in &shipped {
+            bump_qty(&mut order["items"][i], "qty_shipped", units);
+        }
+        resolve_state(&mut order);
     }
-    resolve_state(order);
     finish(shop, index, "order.updated", now);
     Ok(id)
 }
@@ -205,16 +211,18 @@ fn save_shipment(
     let id = shop
         .book
         .shipment
-        .next(|| max_id(shipments, None, "entity_id"));
+        .next(|| shipments.max_id(None, "entity_id"));
     let created = magento_time(now);
-    let order = &shop.orders[index];
+    let Some(order) = shop.orders.get(index) else {
+        return id;
+    };
     let rows: Vec<(&Value, Decimal)> = shipped
         .iter()
         .map(|&(i, units)| (&order["items"][i], units))
         .filter(|(row, _)| !(is_child(row) && row["parent_item"]["product_type"] == "configurable"))
         .collect();
     let first_item = shop.book.shipment_item.next_block(rows.len() as i64, || {
-        max_id(shipments, Some("items"), "entity_id")
+        shipments.max_id(Some("items"), "entity_id")
     });
     let items: Vec<Value> = rows
         .iter()
@@ -233,7 +241,7 @@ fn save_shipment(
         .map(|(_, units)| *units)
         .sum();
     let first_track = shop.book.track.next_block(request.tracks.len() as i64, || {
-        max_id(shipments, Some("tracks"), "entity_id")
+        shipments.max_id(Some("tracks"), "entity_id")
     });
     let tracks: Vec<Value> = request
         .tracks
@@ -258,7 +266,7 @@ fn save_shipment(
             let comment_id = shop
                 .book
                 .comment
-                .next(|| max_id(shipments, Some("comments"), "entity_id"));
+                .next(|| shipments.max_id(Some("comments"), "entity_id"));
             json!([{
                 "entity_id": comment_id, "parent_id": id, "comment": comment.comment,
                 "created_at": created,

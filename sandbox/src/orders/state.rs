@@ -45,17 +45,15 @@ pub(crate) fn refuse_in_final_state(
     Ok(())
 }
 
-/// The position of the order with this entity id. Orders are appended in id order, so
-/// the position is tried first and the scan is the fallback.
-pub(crate) fn find_order(shop: &Shop, id: i64) -> Result<usize, ApiError> {
-    let guess = usize::try_from(id - 1).ok();
-    if let Some(i) = guess.filter(|&i| shop.orders.get(i).is_some_and(|o| o["entity_id"] == id)) {
-        return Ok(i);
-    }
-    shop.orders
-        .iter()
-        .rposition(|o| o["entity_id"] == id)
-        .ok_or_else(ApiError::no_such_entity)
+/// The position of the order with this entity id, its row stored (rendered, if it was
+/// kept as its placement) so the operation can read it with `shop.orders.get`.
+pub(crate) fn find_order(shop: &mut Shop, id: i64) -> Result<usize, ApiError> {
+    let position = shop
+        .orders
+        .position_of(id)
+        .ok_or_else(ApiError::no_such_entity)?;
+    shop.orders.materialize(position);
+    Ok(position)
 }
 
 pub(crate) fn qty(row: &Value, field: &str) -> Decimal {
@@ -183,11 +181,31 @@ pub(crate) fn add_history(
     let id = shop
         .book
         .history
-        .next(|| super::book::max_id(orders, Some("status_histories"), "entity_id"));
-    let order = &mut shop.orders[index];
+        .next(|| orders.max_id(Some("status_histories"), "entity_id"));
+    if let Some(mut order) = shop.orders.get_mut(index) {
+        history_entry(
+            &mut order,
+            id,
+            comment,
+            notified,
+            visible,
+            &magento_time(now),
+        );
+    }
+}
+
+/// The history entry `id`, put first in the order's `status_histories`.
+pub(crate) fn history_entry(
+    order: &mut Value,
+    id: i64,
+    comment: &str,
+    notified: bool,
+    visible: bool,
+    created: &str,
+) {
     let entry = json!({
         "comment": comment,
-        "created_at": magento_time(now),
+        "created_at": created,
         "entity_id": id,
         "entity_name": "order",
         "is_customer_notified": i64::from(notified),
@@ -203,17 +221,13 @@ pub(crate) fn add_history(
 
 /// Closes an operation on the order at `index`: bumps `updated_at` (the order's and its
 /// rows'), refreshes the copies Magento embeds (`parent_item`, the shipping assignment's
-/// items) and records `event`.
+/// items) and records `event`. The order collection re-indexes the new `updated_at`.
 pub(crate) fn finish(shop: &mut Shop, index: usize, event: &'static str, now: DateTime<Utc>) {
     let time = magento_time(now);
-    let order = &mut shop.orders[index];
-    order["updated_at"] = json!(time);
-    if let Some(items) = order["items"].as_array_mut() {
-        for row in items.iter_mut() {
-            row["updated_at"] = json!(time);
-        }
-    }
-    refresh_copies(order);
+    let Some(mut order) = shop.orders.get_mut(index) else {
+        return;
+    };
+    touch(&mut order, &time);
     let (entity_id, increment_id, store_id) = (
         order["entity_id"].as_i64().unwrap_or_default(),
         order["increment_id"]
@@ -222,26 +236,46 @@ pub(crate) fn finish(shop: &mut Shop, index: usize, event: &'static str, now: Da
             .to_owned(),
         order["store_id"].as_i64().unwrap_or(1),
     );
+    drop(order);
     shop.record_event(event, "order", entity_id, increment_id, store_id, time);
 }
 
-/// Re-copies parent rows into their children's `parent_item` and the rows into the
-/// shipping assignment, so the copies always match the rows.
-pub(crate) fn refresh_copies(order: &mut Value) {
-    let items = order["items"].as_array().cloned().unwrap_or_default();
-    let mut updated = items.clone();
-    for row in updated.iter_mut() {
-        if let Some(parent) = row["parent_item_id"].as_i64()
-            && let Some(parent_row) = items.iter().find(|r| r["item_id"] == parent)
-        {
-            row["parent_item"] = parent_row.clone();
+/// The order's side of [`finish`].
+pub(crate) fn touch(order: &mut Value, time: &str) {
+    order["updated_at"] = json!(time);
+    if let Some(items) = order["items"].as_array_mut() {
+        for row in items.iter_mut() {
+            row["updated_at"] = json!(time);
         }
+    }
+    refresh_copies(order);
+}
+
+/// Re-copies parent rows into their children's `parent_item` and the rows into the
+/// shipping assignment, so the copies always match the rows. Every copy is taken from
+/// the rows as they were before this refresh.
+pub(crate) fn refresh_copies(order: &mut Value) {
+    let mut items = match order.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    let parents: Vec<(usize, Value)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let parent = row["parent_item_id"].as_i64()?;
+            let parent_row = items.iter().find(|r| r["item_id"] == parent)?;
+            Some((i, parent_row.clone()))
+        })
+        .collect();
+    for (i, parent_row) in parents {
+        items[i]["parent_item"] = parent_row;
     }
     if let Some(assignment) = order
         .pointer_mut("/extension_attributes/shipping_assignments/0")
         .filter(|a| a.is_object())
     {
-        assignment["items"] = Value::Array(updated.clone());
+        assignment["items"] = Value::Array(items.clone());
     }
-    order["items"] = Value::Array(updated);
+    order["items"] = Value::Array(items);
 }

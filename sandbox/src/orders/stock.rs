@@ -11,6 +11,7 @@ use super::money::{dec, number};
 use super::state::bad_request;
 use crate::response::ApiError;
 use crate::shop::Shop;
+use crate::stock_items::{StockRow, settings_of};
 
 /// A product's `custom_attributes` value for `code`, when it is a string.
 pub(crate) fn custom_attribute<'a>(product: &'a Value, code: &str) -> Option<&'a str> {
@@ -35,25 +36,23 @@ pub(crate) fn salable_qty(shop: &mut Shop, sku: &str) -> Decimal {
     on_hand + shop.reservations.reserved(sku)
 }
 
-/// `(manage_stock, backorders allowed)` from the SKU's current stock item.
+/// `(manage_stock, backorders allowed)` from the SKU's current stock item: its written
+/// one, else the product's own (composites); Magento's defaults without either.
 pub(crate) fn stock_settings(shop: &mut Shop, sku: &str) -> (bool, bool) {
-    let written = shop
+    let from_row = shop
         .book
         .stock_item(&shop.inventory.stock_items, sku)
         .and_then(|i| shop.inventory.stock_items.get(i))
-        .map(|s| s["item"].clone());
-    let item = written.or_else(|| {
-        shop.book
+        .map(StockRow::settings);
+    let settings = match from_row {
+        Some(settings) => settings,
+        None => shop
+            .book
             .product(&shop.products, sku)
             .and_then(|i| shop.products.get(i))
-            .map(|p| p["extension_attributes"]["stock_item"].clone())
-    });
-    let Some(item) = item.filter(Value::is_object) else {
-        return (true, false);
+            .and_then(|p| settings_of(&p["extension_attributes"]["stock_item"])),
     };
-    let manage = item["manage_stock"] != false && item["manage_stock"] != 0;
-    let backorders = item["backorders"].as_i64().unwrap_or_default() > 0;
-    (manage, backorders)
+    settings.unwrap_or((true, false))
 }
 
 /// Refuses the order when any SKU is wanted beyond its salable quantity (summed over the
