@@ -39,6 +39,14 @@ pub struct Config {
         default_value_t = 60
     )]
     pub reaper_queued_after_secs: u64,
+    /// Seconds without a heartbeat after which a running job counts as abandoned (its
+    /// worker died) and is handed out again.
+    #[arg(
+        long,
+        env = "STOCKBRIDGE_REAPER_RUNNING_AFTER_SECS",
+        default_value_t = 120
+    )]
+    pub reaper_running_after_secs: u64,
     /// Seconds between reaper passes.
     #[arg(long, env = "STOCKBRIDGE_REAPER_INTERVAL_SECS", default_value_t = 15)]
     pub reaper_interval_secs: u64,

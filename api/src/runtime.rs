@@ -104,8 +104,8 @@ fn worker_options(config: &Config) -> WorkerOptions {
         concurrency: config.worker_concurrency,
         reaper: ReaperConfig {
             queued_after: Duration::from_secs(config.reaper_queued_after_secs),
+            running_after: Duration::from_secs(config.reaper_running_after_secs.max(1)),
             interval: Duration::from_secs(config.reaper_interval_secs.max(1)),
-            ..ReaperConfig::default()
         },
         order_poll: OrderPollConfig {
             interval: Duration::from_secs(config.order_poll_secs.max(1)),

@@ -978,3 +978,55 @@ async fn magento_salable_stays_available_minus_buffer_through_an_order_a_shipmen
     assert_eq!(salable(&shop, "RES-1").await, qty(6));
     shop.db.drop().await;
 }
+
+#[tokio::test]
+async fn a_store_answering_503_delays_a_capture_that_then_happens_once() {
+    let shop = shop("orders_store_503").await;
+    let id = shop.place(json!({"items": [line("24-MB01", 2)]})).await;
+    // More 503s than the client's own retries: the attempt fails and is rescheduled.
+    let (status, _) = sandbox_post(
+        &shop.sandbox,
+        "faults",
+        json!({"endpoint": "orders", "kind": "status", "status": 503, "count": 12}),
+    )
+    .await;
+    assert!(status.contains("20"), "{status}");
+    let queued = jobs::enqueue_job(
+        &shop.services,
+        Requested::by(&shop.principal),
+        &OrderCapture {
+            store_id: shop.store.id,
+            magento_order_id: id,
+        },
+    )
+    .await
+    .expect("queued");
+
+    let mut outcome = jobs::run_job(&shop.services, queued.id).await.expect("ran");
+    assert!(
+        matches!(outcome, jobs::RunOutcome::RetryScheduled { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(shop.allocated("24-MB01").await, Decimal::ZERO);
+    for _ in 0..10 {
+        if !matches!(outcome, jobs::RunOutcome::RetryScheduled { .. }) {
+            break;
+        }
+        // Due now: the backoff is the queue's business, not this test's.
+        shop.db
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE jobs SET run_after = now() WHERE id = $1",
+                [queued.id.into()],
+            ))
+            .await
+            .expect("due");
+        outcome = jobs::run_job(&shop.services, queued.id).await.expect("ran");
+    }
+
+    assert_eq!(outcome, jobs::RunOutcome::Finished(JobState::Succeeded));
+    assert_eq!(shop.allocated("24-MB01").await, qty(2));
+    assert_eq!(shop.pending().await.len(), 1);
+    shop.db.drop().await;
+}

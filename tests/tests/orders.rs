@@ -5,9 +5,12 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
+
 use serde_json::{Value, json};
 
-use tests::shop::{Shop, shop, shop_with_env};
+use tests::WorkerProcess;
+use tests::shop::{Shop, shop, shop_with_env, shop_without_workers};
 use tests::{WsClient, eventually, finished_job};
 
 const PENDING: &str = r#"
@@ -24,9 +27,13 @@ query($id: ID!) { product(id: $id) { stockLevels { onHand allocated available } 
 /// A product in Magento (10 units) and in the ledger that none of the sandbox's seeded
 /// orders holds (the first poll may capture those); its ledger id.
 async fn fresh_product(shop: &Shop, sku: &str) -> String {
+    fresh_product_with(shop, sku, 10).await
+}
+
+async fn fresh_product_with(shop: &Shop, sku: &str, units: u32) -> String {
     let created = reqwest::Client::new()
         .post(format!("{}/sandbox/products", shop.sandbox.base_url))
-        .json(&json!({ "sku": sku, "qty": 10 }))
+        .json(&json!({ "sku": sku, "qty": units }))
         .send()
         .await
         .expect("product created");
@@ -438,4 +445,89 @@ async fn the_demo_places_orders_that_arrive_as_pending_orders_once_its_products_
         captured.iter().all(|n| n["status"] == "PENDING"),
         "{captured:?}"
     );
+}
+
+#[tokio::test]
+async fn a_worker_killed_in_the_middle_of_a_load_leaves_every_order_captured_once() {
+    const ORDERS: usize = 1_200;
+    let shop = shop_without_workers("orders_killed_worker").await;
+    let product = fresh_product_with(&shop, "KILL-1", 100_000).await;
+    loading(&shop).await;
+    let http = reqwest::Client::new();
+    let placing = futures_util::stream::iter(0..ORDERS)
+        .map(|_| {
+            let http = http.clone();
+            let url = format!("{}/sandbox/orders", shop.sandbox.base_url);
+            async move {
+                let answer = http
+                    .post(url)
+                    .json(&json!({ "items": [{ "sku": "KILL-1", "qty": 1 }] }))
+                    .send()
+                    .await
+                    .expect("placed");
+                assert!(answer.status().is_success());
+            }
+        })
+        .buffer_unordered(8);
+    futures_util::StreamExt::collect::<Vec<()>>(placing).await;
+    let started = shop
+        .gql
+        .data(
+            "mutation($id: ID!, $since: DateTime!) { ordersLoad(storeId: $id, since: $since) { job { id } } }",
+            json!({ "id": shop.store, "since": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339() }),
+        )
+        .await;
+    let job_id = started["ordersLoad"]["job"]["id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let mut first = WorkerProcess::start(&shop.env, &[]).await;
+    eventually("the load is under way", Duration::from_secs(60), || {
+        let (gql, job_id) = (&shop.gql, &job_id);
+        async move {
+            let job = gql.data(tests::JOB, json!({ "id": job_id })).await;
+            (job["job"]["processedCount"].as_i64().unwrap_or_default() > 0).then_some(())
+        }
+    })
+    .await;
+
+    first.child.start_kill().expect("SIGKILL");
+    let _ = first.child.wait().await;
+    let _second = WorkerProcess::start(
+        &shop.env,
+        &[
+            ("STOCKBRIDGE_REAPER_RUNNING_AFTER_SECS", "12"),
+            ("STOCKBRIDGE_REAPER_INTERVAL_SECS", "1"),
+        ],
+    )
+    .await;
+
+    // The reaper hands the job out again once its heartbeat (every 10 s) is 12 s old.
+    let job = eventually("the load to finish", Duration::from_secs(120), || {
+        let (gql, job_id) = (&shop.gql, &job_id);
+        async move {
+            let job = gql.data(tests::JOB, json!({ "id": job_id })).await["job"].clone();
+            ["SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED", "CANCELLED"]
+                .contains(&job["state"].as_str()?)
+                .then_some(job)
+        }
+    })
+    .await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert!(job["attempts"].as_i64().unwrap_or_default() >= 2, "{job}");
+    let db = shop.env.db().await;
+    use sea_orm::ConnectionTrait;
+    let counted = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS entries, count(DISTINCT magento_order_id) AS orders FROM sales_log",
+        ))
+        .await
+        .expect("counted")
+        .expect("a row");
+    let entries: i64 = counted.try_get("", "entries").expect("entries");
+    let orders: i64 = counted.try_get("", "orders").expect("orders");
+    assert_eq!(entries, orders, "one entry per order");
+    assert!(entries >= ORDERS as i64, "{entries}");
+    assert_eq!(allocated(&shop, &product).await, ORDERS.to_string());
 }

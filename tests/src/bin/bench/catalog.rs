@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use tests::{Env, Gql, Server};
 
 use super::Figure;
+use super::shop::{SandboxProcess, connect, job_id, job_until_done, start_sandbox};
 
 const PRODUCTS: usize = 100_000;
 const CHANGES_PER_SECOND: u64 = 50;
@@ -30,60 +30,6 @@ const CATALOG: &str = r#"query($id: ID!, $after: String) {
   store(id: $id) { catalog(filter: { listingStatus: LISTED, kind: STOCK }, first: 250, after: $after) {
     pageInfo { endCursor hasNextPage } nodes { product { id sku } } } } }"#;
 
-/// The separate sandbox process, and what connecting to it takes.
-struct SandboxProcess {
-    /// Killed when dropped.
-    _child: tokio::process::Child,
-    announced: Value,
-}
-
-async fn start_sandbox(env: &Env) -> anyhow::Result<SandboxProcess> {
-    let products = PRODUCTS.to_string();
-    let mut child = env
-        .command(&["sandbox", "--products", &products, "--port", "0"])
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = BufReader::new(stdout).lines();
-    let first = tokio::time::timeout(Duration::from_secs(300), lines.next_line())
-        .await??
-        .ok_or_else(|| anyhow::anyhow!("the sandbox exited before announcing itself"))?;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(SandboxProcess {
-        _child: child,
-        announced: serde_json::from_str(&first)?,
-    })
-}
-
-impl SandboxProcess {
-    fn client(&self) -> anyhow::Result<magento::MagentoClient> {
-        let a = &self.announced;
-        let text = |key: &str| a[key].as_str().unwrap_or_default().to_owned();
-        let credentials = magento::oauth::Credentials {
-            consumer_key: text("consumer_key"),
-            consumer_secret: text("consumer_secret"),
-            access_token: text("access_token"),
-            access_token_secret: text("access_token_secret"),
-        };
-        // The observer must never be what delays a sighting: no per-store rate limit.
-        let options = magento::ClientOptions {
-            store_label: "bench-observer".into(),
-            limits: magento::StoreLimits {
-                max_concurrent: 4,
-                requests_per_second: 0,
-            },
-            ..Default::default()
-        };
-        Ok(magento::MagentoClient::new(
-            &text("base_url"),
-            credentials,
-            options,
-        )?)
-    }
-}
-
 /// Peak resident memory of a process (`VmHWM`), in MiB.
 fn peak_rss_of(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -92,52 +38,13 @@ fn peak_rss_of(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-async fn job_until_done(gql: &Gql, id: &str) -> anyhow::Result<Value> {
-    let deadline = Instant::now() + Duration::from_secs(900);
-    loop {
-        let job = gql.data(tests::JOB, json!({ "id": id })).await["job"].clone();
-        let state = job["state"].as_str().unwrap_or_default();
-        if ["SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED", "CANCELLED"].contains(&state) {
-            return Ok(job);
-        }
-        anyhow::ensure!(Instant::now() < deadline, "job {id} did not finish: {job}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn job_id(payload: &Value) -> anyhow::Result<String> {
-    payload["job"]["id"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no job started: {payload}"))
-}
-
 pub async fn catalog_figures() -> anyhow::Result<Vec<Figure>> {
     let env = Env::new("bench_catalog").await;
     let key = env.api_key("Bench", "admin").await;
-    let sandbox = start_sandbox(&env).await?;
+    let sandbox = start_sandbox(&env, &["--products", &PRODUCTS.to_string()]).await?;
     let server = Server::start_with(&env, &[], &[("STOCKBRIDGE_DB_POOL", "10")]).await;
     let gql = server.gql(Some(&key));
-    let a = &sandbox.announced;
-    let connected = gql
-        .data(
-            tests::CONNECT,
-            json!({ "input": {
-                "name": "Bench shop",
-                "baseUrl": a["base_url"],
-                "consumerKey": a["consumer_key"],
-                "consumerSecret": a["consumer_secret"],
-                "accessToken": a["access_token"],
-                "accessTokenSecret": a["access_token_secret"],
-            }}),
-        )
-        .await["storeConnect"]
-        .clone();
-    let store = connected["store"]["id"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("store not connected: {connected}"))?
-        .to_owned();
-    job_until_done(&gql, &job_id(&connected)?).await?;
+    let store = connect(&gql, &sandbox).await?;
 
     let started = Instant::now();
     let download =

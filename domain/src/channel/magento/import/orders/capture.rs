@@ -10,9 +10,9 @@
 //! became). Refreshes apply only versions at least as new as the one filed, so a late
 //! re-read never undoes a newer one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -127,6 +127,44 @@ impl Capturer {
             txn.rollback().await?;
         }
         Ok(outcome)
+    }
+
+    /// Of these order versions (entity id, `updated_at`), the ids capture would change
+    /// nothing for: in the log, and cancelled or filed at this very version. One query
+    /// for a page, so a poll's overlap and a repeated load re-read cheaply.
+    pub async fn unchanged<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        versions: &[(i64, Option<DateTime<Utc>>)],
+    ) -> DomainResult<HashSet<i64>> {
+        if versions.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids: Vec<i64> = versions.iter().map(|(id, _)| *id).collect();
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT k.id, g.status, p.magento_updated_at FROM unnest($2::bigint[]) AS k(id) \
+                 JOIN LATERAL (SELECT record_id FROM magento_links \
+                   WHERE store_id = $1 AND kind = 'order' AND external_id = k.id) m ON true \
+                 JOIN sales_log g ON g.id = m.record_id \
+                 LEFT JOIN pending_orders p ON p.id = g.id",
+                [self.store_id.into(), ids.into()],
+            ))
+            .await?;
+        let wanted: HashMap<i64, Option<DateTime<Utc>>> = versions.iter().copied().collect();
+        let mut unchanged = HashSet::new();
+        for row in rows {
+            let id: i64 = row.try_get("", "id")?;
+            let status: String = row.try_get("", "status")?;
+            let filed: Option<DateTime<Utc>> = row.try_get("", "magento_updated_at")?;
+            let closed = matches!(status.as_str(), "cancelled" | "voided");
+            let same = filed.is_some() && wanted.get(&id).copied().flatten() == filed;
+            if closed || same {
+                unchanged.insert(id);
+            }
+        }
+        Ok(unchanged)
     }
 
     /// The order is gone from Magento (a re-read answered 404): like a cancellation.
@@ -245,9 +283,6 @@ impl Capturer {
                 format!("the order does not read as a Magento order: {why}"),
             )),
         }
-        stock::apply(txn, self.org_id, &movements, &cause(log_id)).await?;
-        replace_reservations(txn, self, log_id, &reserved).await?;
-
         let held = hold_list.first().map(|h| h.code);
         let reason = (!hold_list.is_empty()).then(|| {
             hold_list
@@ -294,6 +329,15 @@ impl Capturer {
             )),
         )
         .await?;
+        // Stock last: the level rows it locks (a popular SKU's is every order's) are held
+        // only until the commit that follows.
+        let reserved_only: Vec<Uuid> = replace_reservations(txn, self, log_id, &reserved)
+            .await?
+            .into_iter()
+            .filter(|p| !movements.iter().any(|m| m.product_id == *p))
+            .collect();
+        self.stock_changed(txn, reserved_only).await?;
+        stock::apply(txn, self.org_id, &movements, &cause(log_id)).await?;
         Ok(Outcome::Captured { log_id, held })
     }
 
@@ -349,7 +393,9 @@ impl Capturer {
                     *reserved.entry(product.id).or_insert(Decimal::ZERO) += line.held_by_magento;
                 }
             }
-            changed |= replace_reservations(txn, self, log_id, &reserved).await?;
+            let touched = replace_reservations(txn, self, log_id, &reserved).await?;
+            changed |= !touched.is_empty();
+            self.stock_changed(txn, touched).await?;
         }
         if changed {
             self.announce(
@@ -386,7 +432,8 @@ impl Capturer {
         pending_order::Entity::delete_by_id(entry.id)
             .exec(txn)
             .await?;
-        replace_reservations(txn, self, entry.id, &BTreeMap::new()).await?;
+        let touched = replace_reservations(txn, self, entry.id, &BTreeMap::new()).await?;
+        self.stock_changed(txn, touched).await?;
         let mut active: sales_log::ActiveModel = entry.clone().into();
         active.status = Set(status);
         active.updated_at = Set(Utc::now());
@@ -403,6 +450,32 @@ impl Capturer {
         )
         .await?;
         Ok(Outcome::Cancelled { log_id: entry.id })
+    }
+
+    /// `stock.changed` for products whose pushed quantity changed without a movement
+    /// (what Magento reserves for them changed), so the push to this store follows.
+    async fn stock_changed(
+        &self,
+        txn: &DatabaseTransaction,
+        products: impl IntoIterator<Item = Uuid>,
+    ) -> DomainResult<()> {
+        let changes: Vec<StockChange> = products
+            .into_iter()
+            .map(|product_id| StockChange {
+                product_id,
+                location_id: self.location_id,
+            })
+            .collect();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        events::append(
+            txn,
+            Scope::org(self.org_id),
+            &DomainEvent::StockChanged(StockChanged { changes }),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn announce(&self, txn: &DatabaseTransaction, event: DomainEvent) -> DomainResult<()> {
@@ -537,15 +610,14 @@ pub(crate) async fn release_allocation<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Sets what Magento reserves for the entry's order; a change announces `stock.changed`
-/// for the products it touches, so the push to the order's store follows. `true` when
-/// anything changed.
+/// Sets what Magento reserves for the entry's order; the products whose reservation
+/// changed (none when it is as it was).
 async fn replace_reservations<C: ConnectionTrait>(
     db: &C,
     capturer: &Capturer,
     log_id: Uuid,
     reserved: &BTreeMap<Uuid, Decimal>,
-) -> DomainResult<bool> {
+) -> DomainResult<BTreeSet<Uuid>> {
     let before: BTreeMap<Uuid, Decimal> = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -557,7 +629,7 @@ async fn replace_reservations<C: ConnectionTrait>(
         .map(|row| {
             Ok((
                 row.try_get("", "product_id")?,
-                row.try_get::<Decimal>("", "quantity")?,
+                row.try_get::<Decimal>("", "quantity")?.normalize(),
             ))
         })
         .collect::<DomainResult<_>>()?;
@@ -578,26 +650,10 @@ async fn replace_reservations<C: ConnectionTrait>(
         ))
         .await?;
     }
-    let normalised = |m: &BTreeMap<Uuid, Decimal>| -> BTreeMap<Uuid, Decimal> {
-        m.iter().map(|(p, q)| (*p, q.normalize())).collect()
-    };
-    if normalised(&before) == normalised(reserved) {
-        return Ok(false);
-    }
-    let touched: BTreeSet<Uuid> = before.keys().chain(reserved.keys()).copied().collect();
-    events::append(
-        db,
-        Scope::org(capturer.org_id),
-        &DomainEvent::StockChanged(StockChanged {
-            changes: touched
-                .into_iter()
-                .map(|product_id| StockChange {
-                    product_id,
-                    location_id: capturer.location_id,
-                })
-                .collect(),
-        }),
-    )
-    .await?;
-    Ok(true)
+    Ok(before
+        .keys()
+        .chain(reserved.keys())
+        .copied()
+        .filter(|p| before.get(p).copied() != reserved.get(p).map(|q| q.normalize()))
+        .collect())
 }

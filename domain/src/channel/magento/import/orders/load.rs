@@ -12,7 +12,7 @@ use magento::search::SearchCriteria;
 use magento::window::magento_timestamp;
 
 use super::capture::Capturer;
-use super::poll::{key_of, record, version_of};
+use super::poll::{key_of, record, version_of, versions_of};
 use crate::Services;
 use crate::auth::Principal;
 use crate::channel::magento::stores;
@@ -119,10 +119,13 @@ async fn load(ctx: &JobContext, args: &OrdersLoad) -> Result<(), JobFailure> {
     let mut page = 1;
     loop {
         ctx.check_cancelled().await?;
+        let read_started = std::time::Instant::now();
         let (orders, total) = client
             .orders_page_raw(criteria.clone(), page)
             .await
             .map_err(DomainError::from)?;
+        let read_time = read_started.elapsed();
+        let capture_started = std::time::Instant::now();
         if page == 1 {
             ctx.set_phase(
                 "loading orders from Magento",
@@ -131,14 +134,27 @@ async fn load(ctx: &JobContext, args: &OrdersLoad) -> Result<(), JobFailure> {
             .await?;
         }
         let received = orders.len();
+        let unchanged = capturer.unchanged(db, &versions_of(&orders)).await?;
         let mut todo = Vec::new();
+        let mut items = Vec::new();
         for raw in orders {
             let (Some(entity_id), _) = version_of(&raw) else {
                 continue;
             };
             let index = item_index(entity_id, "order")?;
-            if !done.contains_key(&index) {
-                todo.push((index, key_of(&raw, entity_id), raw));
+            if done.contains_key(&index) {
+                continue;
+            }
+            let key = key_of(&raw, entity_id);
+            match unchanged.get(&entity_id) {
+                Some(_) => items.push(super::item_of(
+                    index,
+                    key,
+                    &super::Outcome::AlreadyCaptured {
+                        log_id: uuid::Uuid::nil(),
+                    },
+                )),
+                None => todo.push((index, key, raw)),
             }
         }
         let captured: Vec<_> = futures_util::stream::iter(todo)
@@ -149,7 +165,6 @@ async fn load(ctx: &JobContext, args: &OrdersLoad) -> Result<(), JobFailure> {
             .buffered(CONCURRENT_CAPTURES)
             .collect()
             .await;
-        let mut items = Vec::with_capacity(captured.len());
         let mut failure = None;
         for (index, key, outcome) in captured {
             match outcome {
@@ -161,6 +176,13 @@ async fn load(ctx: &JobContext, args: &OrdersLoad) -> Result<(), JobFailure> {
             }
         }
         record(ctx, &items).await?;
+        tracing::debug!(
+            page,
+            orders = received,
+            read_ms = read_time.as_millis() as u64,
+            capture_ms = capture_started.elapsed().as_millis() as u64,
+            "orders load page"
+        );
         if let Some(err) = failure {
             return Err(err.into());
         }

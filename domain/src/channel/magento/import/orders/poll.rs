@@ -125,16 +125,20 @@ async fn poll_window(
         let received = orders.len();
         let mut newest = None;
         let mut items = Vec::new();
+        let unchanged = capturer.unchanged(db, &versions_of(&orders)).await?;
         for raw in orders {
             let (entity_id, updated_at) = version_of(&raw);
             let Some(entity_id) = entity_id else {
                 continue;
             };
             if let Some(at) = updated_at {
+                newest = newest.max(Some(at));
                 if !seen.first_time(entity_id, at) {
                     continue;
                 }
-                newest = newest.max(Some(at));
+            }
+            if unchanged.contains(&entity_id) {
+                continue;
             }
             let key = key_of(&raw, entity_id);
             let index = item_index(entity_id, "order")?;
@@ -190,6 +194,17 @@ pub(crate) fn version_of(raw: &Value) -> (Option<i64>, Option<DateTime<Utc>>) {
         .as_str()
         .and_then(magento::dto::parse_timestamp);
     (id, at)
+}
+
+/// The versions of a page's orders that have an entity id.
+pub(crate) fn versions_of(orders: &[Value]) -> Vec<(i64, Option<DateTime<Utc>>)> {
+    orders
+        .iter()
+        .filter_map(|raw| match version_of(raw) {
+            (Some(id), at) => Some((id, at)),
+            (None, _) => None,
+        })
+        .collect()
 }
 
 pub(crate) fn key_of(raw: &Value, entity_id: i64) -> String {
@@ -276,7 +291,7 @@ async fn release<C: ConnectionTrait>(db: &C, store_id: Uuid, owner: Uuid) -> Dom
 }
 
 /// Runs until the task is dropped: each interval, queues a poll of every connected
-/// store that loads orders and has none queued or running.
+/// store that loads orders and has no poll or "Load Orders" queued or running.
 pub async fn run_order_poller(services: Services, config: OrderPollConfig) {
     let mut tick = tokio::time::interval(config.interval.max(Duration::from_secs(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -304,9 +319,15 @@ pub async fn schedule_polls(services: &Services, config: &OrderPollConfig) -> Do
     for row in stores {
         let store_id: Uuid = row.try_get("", "id")?;
         let org_id: Uuid = row.try_get("", "org_id")?;
+        // A "Load Orders" of the store reads what a poll would (to its end): polling
+        // meanwhile would only race it for the same orders. The mark stays, so the
+        // next poll still reads from before the load.
         let busy = job::Entity::find()
             .filter(job::Column::StoreId.eq(store_id))
-            .filter(job::Column::Kind.eq(JobKind::OrdersPoll.as_str()))
+            .filter(
+                job::Column::Kind
+                    .is_in([JobKind::OrdersPoll.as_str(), JobKind::OrdersLoad.as_str()]),
+            )
             .filter(job::Column::State.is_in([JobState::Queued, JobState::Running]))
             .one(db)
             .await?
