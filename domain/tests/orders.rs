@@ -42,12 +42,23 @@ struct Shop {
 /// A ledger connected to a fresh sandbox that loads every store view's orders, with
 /// ledger products for the sandbox's simple products.
 async fn shop(label: &str) -> Shop {
+    shop_on(label, true).await
+}
+
+/// [`shop`] on a sandbox with MSI or with legacy stock only.
+async fn shop_on(label: &str, msi: bool) -> Shop {
     let db = TestDb::new(label).await;
     let services = db.services();
     let principal = db.operator().await;
-    let sandbox = sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
-        .await
-        .expect("sandbox");
+    let sandbox = sandbox::start(
+        ([127, 0, 0, 1], 0).into(),
+        sandbox::SandboxOptions {
+            msi,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("sandbox");
     let store = db.connect_sandbox(&services, &principal, &sandbox).await;
     for sku in ["24-MB01", "24-WB04", "MUG 11oz/BLK", "HT-TEE-S-Sand"] {
         db.product(sku).await;
@@ -1029,4 +1040,35 @@ async fn a_store_answering_503_delays_a_capture_that_then_happens_once() {
     assert_eq!(shop.allocated("24-MB01").await, qty(2));
     assert_eq!(shop.pending().await.len(), 1);
     shop.db.drop().await;
+}
+
+async fn reservation_rows(shop: &Shop) -> i64 {
+    shop.db
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM magento_reservations",
+        ))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get("", "n")
+        .expect("n")
+}
+
+#[tokio::test]
+async fn an_msi_store_keeps_what_magento_reserves_and_a_legacy_store_nothing() {
+    // Legacy stock deducts at placement; only MSI reserves, so only MSI is added back.
+    let msi = shop_on("orders_reserved_msi", true).await;
+    let legacy = shop_on("orders_reserved_legacy", false).await;
+    for shop in [&msi, &legacy] {
+        let id = shop.place(json!({"items": [line("24-MB01", 2)]})).await;
+        assert!(matches!(shop.capture(id).await, Outcome::Captured { .. }));
+        assert_eq!(shop.allocated("24-MB01").await, qty(2));
+    }
+
+    assert_eq!(reservation_rows(&msi).await, 1);
+    assert_eq!(reservation_rows(&legacy).await, 0);
+    msi.db.drop().await;
+    legacy.db.drop().await;
 }

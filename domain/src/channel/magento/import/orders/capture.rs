@@ -18,6 +18,7 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, Set, Statement, TransactionTrait,
 };
+use serde::Deserialize as _;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ use entities::enums::{LinkKind, LogStatus, MovementKind, ProcessingState, Produc
 use entities::{magento_setting, magento_store, organization, pending_order, sales_log};
 use magento::dto::{Order, OrderHeader, StoreView};
 
-use super::lines::{Hold, HoldCode, holds, stock_lines};
+use super::lines::{Hold, HoldCode, StockLine, holds, stock_lines};
 use super::rules::{self, Verdict};
 use crate::channel::magento::Binder;
 use crate::channel::magento::stores;
@@ -158,7 +159,7 @@ impl Capturer {
             let id: i64 = row.try_get("", "id")?;
             let status: String = row.try_get("", "status")?;
             let filed: Option<DateTime<Utc>> = row.try_get("", "magento_updated_at")?;
-            let closed = matches!(status.as_str(), "cancelled" | "voided");
+            let closed = LogStatus::try_from_value(&status).is_ok_and(|s| !is_open(s));
             let same = filed.is_some() && wanted.get(&id).copied().flatten() == filed;
             if closed || same {
                 unchanged.insert(id);
@@ -263,10 +264,9 @@ impl Capturer {
                             allocated_delta: line.ordered,
                         });
                     }
-                    if self.msi && line.held_by_magento > Decimal::ZERO {
-                        *reserved.entry(product.id).or_insert(Decimal::ZERO) +=
-                            line.held_by_magento;
-                    }
+                }
+                if self.msi {
+                    reserved = reserved_of(&lines, &products);
                 }
                 if !unknown.is_empty() {
                     hold_list.push(Hold::new(
@@ -383,16 +383,12 @@ impl Capturer {
                 active.update(txn).await?;
             }
         }
-        if let Some(order) = order.filter(|_| self.msi) {
+        // What Magento reserves changes only with a new version of the order.
+        if let Some(order) = order.filter(|_| self.msi && changed) {
             let lines = stock_lines(order);
             let skus: Vec<String> = lines.iter().map(|l| l.sku.clone()).collect();
             let products = products_with_skus(txn, self.org_id, &skus).await?;
-            let mut reserved = BTreeMap::new();
-            for line in lines.iter().filter(|l| l.held_by_magento > Decimal::ZERO) {
-                if let Some(product) = products.get(&line.sku.to_lowercase()) {
-                    *reserved.entry(product.id).or_insert(Decimal::ZERO) += line.held_by_magento;
-                }
-            }
+            let reserved = reserved_of(&lines, &products);
             let touched = replace_reservations(txn, self, log_id, &reserved).await?;
             changed |= !touched.is_empty();
             self.stock_changed(txn, touched).await?;
@@ -495,9 +491,8 @@ impl Capturer {
 /// The order's header and, separately, the whole order: a header that reads files the
 /// order even when the rest does not (it is held with the reason).
 fn read(raw: &Value) -> DomainResult<(OrderHeader, Result<Order, String>)> {
-    let order: Result<Order, String> =
-        serde_json::from_value(raw.clone()).map_err(|e| e.to_string());
-    let header = match serde_json::from_value::<OrderHeader>(raw.clone()) {
+    let order: Result<Order, String> = Order::deserialize(raw).map_err(|e| e.to_string());
+    let header = match OrderHeader::deserialize(raw) {
         Ok(header) => header,
         Err(err) => minimal_header(raw).ok_or_else(|| {
             DomainError::Magento(magento::MagentoError::Decode {
@@ -510,15 +505,34 @@ fn read(raw: &Value) -> DomainResult<(OrderHeader, Result<Order, String>)> {
     Ok((header, order))
 }
 
-/// A header from the entity id alone, for an order whose other header fields are
-/// broken: it is filed (and held) rather than lost.
-fn minimal_header(raw: &Value) -> Option<OrderHeader> {
-    let entity_id = match &raw["entity_id"] {
+/// An order's entity id, read leniently (a number or its text), when positive.
+pub(crate) fn entity_id_of(raw: &Value) -> Option<i64> {
+    match &raw["entity_id"] {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
-    .filter(|id| *id > 0)?;
+    .filter(|id| *id > 0)
+}
+
+/// The ledger products of the lines with what Magento still reserves of each.
+fn reserved_of(
+    lines: &[StockLine],
+    products: &HashMap<String, entities::product::Model>,
+) -> BTreeMap<Uuid, Decimal> {
+    let mut reserved = BTreeMap::new();
+    for line in lines.iter().filter(|l| l.held_by_magento > Decimal::ZERO) {
+        if let Some(product) = products.get(&line.sku.to_lowercase()) {
+            *reserved.entry(product.id).or_insert(Decimal::ZERO) += line.held_by_magento;
+        }
+    }
+    reserved
+}
+
+/// A header from the entity id alone, for an order whose other header fields are
+/// broken: it is filed (and held) rather than lost.
+fn minimal_header(raw: &Value) -> Option<OrderHeader> {
+    let entity_id = entity_id_of(raw)?;
     Some(OrderHeader {
         entity_id,
         increment_id: raw["increment_id"].as_str().unwrap_or_default().to_owned(),

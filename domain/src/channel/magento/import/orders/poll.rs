@@ -185,11 +185,7 @@ pub(crate) async fn record(ctx: &JobContext, items: &[ItemRecord]) -> DomainResu
 /// An order's entity id and `updated_at`, read leniently (an order that does not decode
 /// is still captured, and held).
 pub(crate) fn version_of(raw: &Value) -> (Option<i64>, Option<DateTime<Utc>>) {
-    let id = match &raw["entity_id"] {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
+    let id = super::capture::entity_id_of(raw);
     let at = raw["updated_at"]
         .as_str()
         .and_then(magento::dto::parse_timestamp);
